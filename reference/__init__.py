@@ -1,0 +1,1 @@
+"""The reference NumPy CNN: the ground truth every grade is judged against."""
