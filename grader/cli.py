@@ -1,16 +1,195 @@
 """The `grade` command: a thin Click layer over the grader library."""
 
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
 import click
 
 from grader import __version__
+
+EXERCISES = ("exercise1", "exercise2", "exercise3", "exercise4")
+
+
+def _boot_workers():
+    """Start the sandbox's fork server first, so it boots while this process imports the rest."""
+    from grader import sandbox
+
+    sandbox.prestart()
+
+
+def parse_size(text: str) -> int:
+    """'512M', '1G', '1.5GiB' or a number of bytes -> bytes."""
+    units = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+    cleaned = text.strip().upper().removesuffix("IB").removesuffix("B")
+    number, unit = (cleaned[:-1], cleaned[-1]) if cleaned[-1:] in units and cleaned[-1:] else (cleaned, "")
+    try:
+        value = float(number) * units[unit]
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a size (try 512M or 1G)") from None
+    if value < 64 * 2**20:
+        raise click.BadParameter(f"{text!r} is too small; a worker needs at least 64M")
+    return int(value)
+
+
+def limits_from(timeout: float | None, memory: str | None):
+    from grader.sandbox import DEFAULT_LIMITS
+
+    limits = DEFAULT_LIMITS
+    if timeout is not None:
+        limits = limits._replace(timeout=timeout)
+    if memory is not None:
+        limits = limits._replace(memory=parse_size(memory))
+    return limits
+
+
+def project_root() -> Path:
+    from grader.project import find_root
+
+    root = find_root()
+    if root is None:
+        raise click.ClickException("no exercises/ folder here or above; run `grade` inside the course project, "
+                                   "or pass --submission PATH")
+    return root
 
 
 @click.group()
 @click.version_option(__version__, prog_name="grade")
 def main():
-    """Grade CNN backpropagation exercises.
+    """Grade CNN backpropagation exercises, and run a course with them.
+
+    \b
+    Examples:
+      grade list                     exercises, points and your last scores
+      grade exercise3                grade exercises/exercise3.py (or .ipynb) of this project
+      grade exercise3 --submission my_answer.py --seed 7
+      grade all --json
+    """
+
+
+def _grade_options(func):
+    options = [
+        click.option("--submission", type=click.Path(path_type=Path),
+                     help="Grade this .py or .ipynb file instead of exercises/<exercise>.py."),
+        click.option("--seed", type=int, help="Seed of the random inputs; reuse a result's seed to reproduce it."),
+        click.option("--json", "as_json", is_flag=True, help="Print the result object (JSON) instead of a table."),
+        click.option("--verbose", "-v", is_flag=True, help="Show the full feedback of every check."),
+        click.option("--hidden", is_flag=True, help="Also run the hidden checks (instructors)."),
+        click.option("--fail-under", type=float, help="Exit with status 2 when the score is below this (CI)."),
+        click.option("--timeout", type=float, help="Seconds each call of the submission may take [default: 5]."),
+        click.option("--memory", help="Memory the submission may use, e.g. 512M or 2G [default: 1G]."),
+        click.option("--results", type=click.Path(path_type=Path),
+                     help="Folder for result files [default: .grade/results in the project]."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def grade_exercises(exercises, *, submission, seed, as_json, verbose, hidden, fail_under, timeout, memory, results):
+    """Grade each exercise, print and write its result; exit 1 on a submission error, 2 under --fail-under."""
+    _boot_workers()
+    from grader.grading import grade_file, new_seed
+    from grader.project import default_submission, result_path
+    from grader.report import result_table
+    from grader.results import ResultsError, write_json_atomic
+
+    limits = limits_from(timeout, memory)
+    root = None if submission is not None and results is not None else _root_or_none(submission)
+    results_dir = results or (root / ".grade" / "results" if root else Path(".grade") / "results")
+    seed = new_seed() if seed is None else seed
+    printed, failed, total, top = [], False, 0.0, 0.0
+    for exercise in exercises:
+        path = submission if submission is not None else default_submission(root, exercise)
+        result = grade_file(exercise, path, seed=seed, limits=limits, include_hidden=hidden)
+        try:
+            write_json_atomic(result, result_path(results_dir, exercise))
+        except ResultsError as exc:
+            click.echo(f"warning: {exc}", err=True)
+        failed = failed or "error" in result
+        total, top = total + result["score"], top + result["max_score"]
+        printed.append(result if as_json else result_table(result, verbose=verbose))
+    if as_json:
+        click.echo(json.dumps(printed[0] if len(printed) == 1 else printed, indent=2))
+    else:
+        click.echo("\n\n".join(printed))
+        if len(exercises) > 1:
+            click.echo(f"\nTotal: {total:g} / {top:g}")
+    if failed:
+        sys.exit(1)
+    if fail_under is not None and total < fail_under:
+        sys.exit(2)
+
+
+def _root_or_none(submission):
+    from grader.project import find_root
+
+    root = find_root()
+    if root is None and submission is None:
+        raise click.ClickException("no exercises/ folder here or above; run `grade` inside the course project, "
+                                   "or pass --submission PATH")
+    return root
+
+
+def _exercise_command(exercise: str):
+    number = exercise.removeprefix("exercise")
+
+    @_grade_options
+    def command(**options):
+        grade_exercises([exercise], **options)
+
+    command.__doc__ = (f"Grade exercise {number} and show what is wrong.\n\n"
+                       f"Grades exercises/{exercise}.py (or .ipynb) of the project you are in.\n\n"
+                       f"\b\nExamples:\n  grade {exercise}\n  grade {exercise} --submission answer.py --seed 42 -v")
+    return main.command(exercise)(command)
+
+
+for _exercise in EXERCISES:
+    _exercise_command(_exercise)
+
+
+@main.command("all")
+@_grade_options
+def grade_all(**options):
+    """Grade every exercise and show the total.
 
     \b
     Example:
-      grade exercise3          grade exercises/exercise3.py of this project
+      grade all --fail-under 40
     """
+    if options["submission"] is not None:
+        raise click.UsageError("--submission grades one file; use it with a single exercise (grade exercise3)")
+    grade_exercises(EXERCISES, **options)
+
+
+@main.command("list")
+def list_exercises():
+    """List the exercises, their points, the file that would be graded, and your last score.
+
+    \b
+    Example:
+      grade list
+    """
+    from grader.checking import collect
+    from grader.project import default_submission, find_root, result_path
+    from grader.results import ResultsError, read_json
+
+    root = find_root()
+    click.echo(f"{'exercise':<10} {'public':>6} {'hidden':>6}  {'last score':<12} submission")
+    for exercise in EXERCISES:
+        checks = collect(exercise)
+        public = sum(c.info.points for c in checks if c.info.visibility == "visible")
+        hidden = sum(c.info.points for c in checks if c.info.visibility == "hidden")
+        path, last = "-", "-"
+        if root is not None:
+            path = default_submission(root, exercise)
+            try:
+                previous = read_json(result_path(root / ".grade" / "results", exercise))
+            except ResultsError:
+                previous = None
+            if previous:
+                last = f"{previous['score']:g}/{previous['max_score']:g}"
+            path = path.relative_to(root) if path.exists() else f"{path.relative_to(root)} (missing)"
+        click.echo(f"{exercise:<10} {public:>6g} {hidden:>6g}  {last:<12} {path}")
