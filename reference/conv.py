@@ -1,0 +1,154 @@
+"""2-D convolution layer (cross-correlation, as in the course notes), NCHW, float64.
+
+    z[n,f,i,j] = sum_{c,p,q} w[f,c,p,q] * x_pad[n,c,i*s+p, j*s+q] + b[f]
+    Ho = (H + 2*padding - KH) // stride + 1        Wo = (W + 2*padding - KW) // stride + 1
+
+The forward pass copies the input into a patch matrix (one strided copy per kernel offset (p, q)) and does a
+single matrix product. The backward pass rebuilds that matrix for dw (caching the input instead of the
+KH*KW times larger matrix keeps memory small), then reuses its buffer for dJ/dpatches and scatter-adds dx
+per kernel offset.
+"""
+import operator
+from typing import NamedTuple, Optional
+
+import numpy as np
+
+
+class ConvCache(NamedTuple):
+    x: np.ndarray                  # (N, C, H, W) the unpadded input (patches are rebuilt in the backward pass)
+    w: np.ndarray                  # (F, C, KH, KW) weights as used (unconnected pairs zeroed)
+    mask: Optional[np.ndarray]     # (F, C) bool connection mask, or None for a full layer
+    stride: int
+    padding: int
+
+
+def _float_array(name, a, ndim):
+    """`a` as a float64 array with exactly `ndim` non-empty axes, else TypeError/ValueError naming `name`."""
+    a = np.asarray(a)
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a real numeric array, got dtype {a.dtype}")
+    if a.ndim != ndim or 0 in a.shape:
+        raise ValueError(f"{name} must be a non-empty {ndim}-d array, got shape {a.shape}")
+    return a.astype(np.float64, copy=False)
+
+
+def _int_param(name, value, minimum):
+    """`value` as an int >= minimum, else TypeError/ValueError naming `name`."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an int, got {value!r}")
+    try:
+        value = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an int, got {value!r}") from None
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def connection_mask(connections, in_maps, out_maps):
+    """Boolean (out_maps, in_maps) mask: mask[f, c] is True iff output map f reads input map c.
+
+    connections: sequence of `out_maps` sequences of input-map indices in [0, in_maps) (e.g. LeNet-5's C3 table).
+    A table naming a missing map, repeating a map, or of the wrong length raises ValueError.
+    """
+    in_maps = _int_param("in_maps", in_maps, 1)
+    out_maps = _int_param("out_maps", out_maps, 1)
+    rows = list(connections)
+    if len(rows) != out_maps:
+        raise ValueError(f"connections lists {len(rows)} output maps, but the layer has {out_maps}")
+    mask = np.zeros((out_maps, in_maps), dtype=bool)
+    for f, row in enumerate(rows):
+        if not hasattr(row, "__iter__"):
+            raise TypeError(f"connections[{f}] must be a sequence of input-map indices, got {row!r}")
+        for c in row:
+            if isinstance(c, (bool, np.bool_)) or not isinstance(c, (int, np.integer)):
+                raise TypeError(f"connections[{f}] must list int map indices, got {c!r}")
+            if not 0 <= c < in_maps:
+                raise ValueError(f"connections[{f}] names input map {c}, but there are only {in_maps} input "
+                                 f"maps (0..{in_maps - 1})")
+            if mask[f, c]:
+                raise ValueError(f"connections[{f}] names input map {c} twice")
+            mask[f, c] = True
+    return mask
+
+
+def _out_size(x_shape, w_shape, stride, padding):
+    """(Ho, Wo), or ValueError when the kernel is larger than the padded input."""
+    (_, _, H, W), (_, _, KH, KW) = x_shape, w_shape
+    if KH > H + 2 * padding or KW > W + 2 * padding:
+        raise ValueError(f"kernel {KH}x{KW} is larger than the padded input {H + 2 * padding}x"
+                         f"{W + 2 * padding}: x {x_shape}, w {w_shape}, padding {padding}")
+    return (H + 2 * padding - KH) // stride + 1, (W + 2 * padding - KW) // stride + 1
+
+
+def _patches(x, KH, KW, stride, padding, Ho, Wo):
+    """Patch matrix cols[(c,p,q), (n,i,j)] = x_pad[n, c, i*s+p, j*s+q], shape (C*KH*KW, N*Ho*Wo)."""
+    N, C, H, W = x.shape
+    xt = x.transpose(1, 0, 2, 3)  # (C, N, H, W) view
+    if padding:
+        xt = np.zeros((C, N, H + 2 * padding, W + 2 * padding))
+        xt[:, :, padding:padding + H, padding:padding + W] = x.transpose(1, 0, 2, 3)
+    cols = np.empty((C, KH, KW, N, Ho, Wo))
+    hspan, wspan = stride * (Ho - 1) + 1, stride * (Wo - 1) + 1
+    for p in range(KH):
+        for q in range(KW):
+            cols[:, p, q] = xt[:, :, p:p + hspan:stride, q:q + wspan:stride]
+    return cols.reshape(C * KH * KW, N * Ho * Wo)
+
+
+def conv2d_forward(x, w, b, *, stride=1, padding=0, connections=None):
+    """Convolution layer forward pass.
+
+    x: (N, C, H, W) input maps; w: (F, C, KH, KW) kernels; b: (F,) biases.
+    stride: int >= 1; padding: int >= 0 zeros on every side.
+    connections: optional sequence of F sequences of input-map indices (LeNet-5's C3 table); weights of
+        unlisted (f, c) pairs are treated as 0 and get gradient 0.
+    Returns out (N, F, Ho, Wo) with Ho = (H + 2*padding - KH) // stride + 1 (same for Wo), and a ConvCache.
+    """
+    x, w, b = _float_array("x", x, 4), _float_array("w", w, 4), _float_array("b", b, 1)
+    stride, padding = _int_param("stride", stride, 1), _int_param("padding", padding, 0)
+    (N, C, H, W), (F, Cw, KH, KW) = x.shape, w.shape
+    if Cw != C:
+        raise ValueError(f"w has {Cw} input channels but x has {C}: x {x.shape}, w {w.shape}")
+    if b.shape != (F,):
+        raise ValueError(f"b must have shape ({F},) for w {w.shape}, got {b.shape}")
+    Ho, Wo = _out_size(x.shape, w.shape, stride, padding)
+    mask = None
+    if connections is not None:
+        mask = connection_mask(connections, C, F)
+        w = w * mask[:, :, None, None]  # unconnected kernels are zero
+    z = w.reshape(F, -1) @ _patches(x, KH, KW, stride, padding, Ho, Wo)  # (F, N*Ho*Wo): sum_{c,p,q} w * patch
+    z = z.reshape(F, N, Ho, Wo)
+    z += b[:, None, None, None]  # + b[f]
+    return z.transpose(1, 0, 2, 3), ConvCache(x, w, mask, stride, padding)
+
+
+def conv2d_backward(dout, cache):
+    """Convolution layer backward pass.
+
+    dout: (N, F, Ho, Wo) = dJ/dz; cache: the ConvCache of conv2d_forward.
+    Returns (dx (N, C, H, W) = dJ/dx of the layer input, dw (F, C, KH, KW), db (F,)). Input rows/columns the
+    forward pass never read (when (H + 2p - KH) % stride != 0) get dx = 0.
+    """
+    N, C, H, W = cache.x.shape
+    F, _, KH, KW = cache.w.shape
+    s, pad = cache.stride, cache.padding
+    Ho, Wo = (H + 2 * pad - KH) // s + 1, (W + 2 * pad - KW) // s + 1
+    dout = _float_array("dout", dout, 4)
+    if dout.shape != (N, F, Ho, Wo):
+        raise ValueError(f"dout must have shape {(N, F, Ho, Wo)} (the forward output), got {dout.shape}")
+    d = dout.transpose(1, 0, 2, 3).reshape(F, N * Ho * Wo)  # (F, N*Ho*Wo) copy
+    db = d.sum(axis=1)  # db[f] = sum_{n,i,j} dout[n,f,i,j]
+    cols = _patches(cache.x, KH, KW, s, pad, Ho, Wo)
+    dw = (cols @ d.T).T.reshape(F, C, KH, KW)  # dw[f,c,p,q] = sum_{n,i,j} dout * x_pad[n,c,i*s+p,j*s+q]
+    if cache.mask is not None:
+        dw *= cache.mask[:, :, None, None]  # unconnected weights get no gradient
+    dcols = np.matmul(cache.w.reshape(F, -1).T, d, out=cols).reshape(C, KH, KW, N, Ho, Wo)  # dJ/dpatch
+    dxt = np.zeros((C, N, H + 2 * pad, W + 2 * pad))
+    hspan, wspan = s * (Ho - 1) + 1, s * (Wo - 1) + 1
+    for p in range(KH):
+        for q in range(KW):  # each patch entry was read from x_pad[n, c, i*s+p, j*s+q]
+            dxt[:, :, p:p + hspan:s, q:q + wspan:s] += dcols[:, p, q]
+    if pad:
+        dxt = dxt[:, :, pad:pad + H, pad:pad + W].copy()  # crop the padding
+    return dxt.transpose(1, 0, 2, 3), dw, db
