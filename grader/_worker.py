@@ -1,0 +1,193 @@
+"""The sandbox worker: the loop that loads and calls a submission, in a process forked by the zygote.
+
+Runs after grader/_zygote.py has set the process up (own process group, limits, unprivileged uid). Loaded
+by the zygote from its file path, with ``wire`` set to grader/wire.py loaded the same way; never imported by
+the grader. Requests come on fd 3 as wire frames: ``{"op": "load", "filename": f}`` with the source as value,
+then ``{"op": "call", "name": n}`` with ``(args, kwargs)`` as value. Replies carry ``status``: ``ok`` (value:
+the return value), ``notimpl``, ``missing``, ``memory``, ``exit`` (``code``: "sys.exit(0)") or ``raised``
+(``type``, ``message``, ``traceback``: the submission's frames only; ``fatal``: a BaseException).
+"""
+
+import builtins
+import io
+import linecache
+import os
+import resource
+import socket
+import sys
+import traceback
+import types
+
+wire = None  # grader/wire.py, set by the zygote
+BLOCKED = frozenset({"reference", "grader", "solutions"})
+MAX_MESSAGE = 1000  # characters of an exception message
+MAX_TRACEBACK = 8000
+
+
+class _Blocker:
+    """A sys.meta_path finder that refuses our own packages to the submission."""
+
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name.partition(".")[0] in BLOCKED:
+            raise ImportError(f"{name} is not available to submissions", name=name)
+        return None
+
+
+def serve(fd, *, cpu_budget, cpu_hard):
+    """Answer requests on socket fd until the parent closes it; never returns."""
+    outputs = _isolate()
+    conn = socket.socket(fileno=fd)
+    state = {"cpu": (cpu_budget, cpu_hard), "outputs": outputs}
+    while True:
+        try:
+            control, value = wire.recv_frame(conn)
+        except (OSError, EOFError, wire.ProtocolError):
+            os._exit(0)  # the parent went away
+        reply, result = _dispatch(control, value, state)
+        try:
+            chunks = _pack(reply, result)
+            del result
+            wire.send_frame(conn, chunks)
+        except OSError:
+            os._exit(0)
+
+
+def _isolate():
+    sys.meta_path.insert(0, _Blocker)
+    for name in [m for m in sys.modules if m.partition(".")[0] in BLOCKED]:
+        del sys.modules[name]
+    out = io.TextIOWrapper(io.BufferedWriter(io.FileIO(1, "w", closefd=False)), encoding="utf-8",
+                           errors="backslashreplace", line_buffering=True)
+    err = io.TextIOWrapper(io.BufferedWriter(io.FileIO(2, "w", closefd=False)), encoding="utf-8",
+                           errors="backslashreplace", line_buffering=True)
+    sys.stdout = sys.__stdout__ = out
+    sys.stderr = sys.__stderr__ = err
+    sys.stdin = sys.__stdin__ = io.TextIOWrapper(io.BufferedReader(io.FileIO(0, "r", closefd=False)))
+    builtins.exit = builtins.quit = sys.exit  # `site` is not loaded (-S), which normally adds them
+    return out, err
+
+
+def _dispatch(control, value, state):
+    op = control.get("op")
+    if op == "load" and type(value) is str and type(control.get("filename")) is str:
+        return _load(control["filename"], value, state), None
+    if op == "call" and type(control.get("name")) is str and state.get("module") is not None:
+        if type(value) is tuple and len(value) == 2 and type(value[0]) is tuple and type(value[1]) is dict:
+            return _call(control["name"], value[0], value[1], state)
+    return {"status": "raised", "type": "RuntimeError", "message": f"bad request {op!r}", "traceback": "",
+            "fatal": True}, None
+
+
+def _load(filename, source, state):
+    module = types.ModuleType("submission")
+    module.__file__ = filename
+    sys.modules["submission"] = module
+    sys.argv = [filename]
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    state["filename"] = filename
+    _limit_cpu(*state["cpu"])
+    try:
+        code = compile(source, filename, "exec", dont_inherit=True)
+        exec(code, module.__dict__)
+    except BaseException as exc:
+        return _failure(exc, filename)
+    finally:
+        _flush(state["outputs"])
+    state["module"] = module
+    return {"status": "ok"}
+
+
+def _call(name, args, kwargs, state):
+    filename = state["filename"]
+    try:
+        func = getattr(state["module"], name, None)
+    except BaseException as exc:  # a module __getattr__ of the submission
+        return _failure(exc, filename), None
+    if not callable(func):
+        return {"status": "missing"}, None
+    _limit_cpu(*state["cpu"])
+    try:
+        result = func(*args, **kwargs)
+    except BaseException as exc:
+        return _failure(exc, filename), None
+    finally:
+        _flush(state["outputs"])
+    return {"status": "ok"}, result
+
+
+def _pack(reply, result):
+    try:
+        return wire.pack(reply, result, strict=False)
+    except MemoryError:
+        return wire.pack({"status": "memory"})
+    except Exception as exc:  # a value whose encoding broke in an unforeseen way
+        try:
+            name = type(result).__name__
+        except Exception:
+            name = "object"
+        return wire.pack(reply, wire.Opaque(str(name), f"could not be encoded ({type(exc).__name__})"))
+
+
+def _failure(exc, filename):
+    try:
+        if isinstance(exc, SystemExit):
+            code = exc.code
+            return {"status": "exit", "code": "sys.exit()" if code is None else f"sys.exit({_short(code)})"}
+        if isinstance(exc, MemoryError):
+            return {"status": "memory"}
+        if isinstance(exc, NotImplementedError):
+            return {"status": "notimpl"}
+        return {"status": "raised", "type": str(type(exc).__name__), "message": _message(exc),
+                "traceback": _traceback(exc, filename), "fatal": not isinstance(exc, Exception)}
+    except MemoryError:
+        return {"status": "memory"}
+    except BaseException:  # formatting a hostile exception failed
+        return {"status": "raised", "type": "Exception", "message": "(unprintable exception)", "traceback": "",
+                "fatal": True}
+
+
+def _short(x):
+    try:
+        text = repr(x)
+    except Exception:
+        text = "..."
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _message(exc):
+    try:
+        text = str(exc)
+    except Exception:
+        return "(unprintable message)"
+    lines = text.strip().splitlines() or [""]
+    first = lines[0] + (" ..." if len(lines) > 1 else "")
+    return first if len(first) <= MAX_MESSAGE else first[:MAX_MESSAGE - 3] + "..."
+
+
+def _traceback(exc, filename):
+    """The traceback restricted to the submission's own frames, as text (empty when it has none)."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
+    lines = traceback.StackSummary.from_list(frames).format()
+    if frames:
+        lines.insert(0, "Traceback (most recent call last):\n")
+    lines.extend(traceback.format_exception_only(type(exc), exc))
+    text = "".join(lines)
+    if len(text) > MAX_TRACEBACK:
+        text = text[:2000] + "\n[... traceback shortened ...]\n" + text[-(MAX_TRACEBACK - 2100):]
+    return text
+
+
+def _flush(outputs):
+    for stream in (sys.stdout, sys.stderr, *outputs):
+        try:
+            stream.flush()
+        except BaseException:  # output past RLIMIT_FSIZE, or a stream the submission replaced
+            pass
+
+
+def _limit_cpu(budget, hard):
+    """Backstop: let the next request use `budget` more seconds of CPU before SIGXCPU."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    soft = min(hard, int(usage.ru_utime + usage.ru_stime) + budget + 1)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))

@@ -1,0 +1,277 @@
+"""Run untrusted submission code in a limited worker process and get plain data back. Linux only.
+
+The grader never imports a submission. A :class:`Sandbox` forks a worker from a fork server that has numpy
+loaded (grader/forkserver.py, grader/_zygote.py), loads the source there and calls its functions with
+:meth:`Sandbox.call`. Arguments and results travel as JSON plus raw array bytes (grader/wire.py): nothing from
+the worker is unpickled or evaluated. Every failure of the submission is a :class:`SubmissionError` that fails
+only that call; the next call starts a fresh worker when the old one had to go.
+
+    with Sandbox(source, "exercise3.py", Limits(timeout=2.0)) as sb:
+        dx = sb.call("conv_backward_input", delta, w, stride=2, padding=1)
+
+A Sandbox is not thread-safe; use one per thread.
+"""
+
+import math
+import os
+import shutil
+import signal
+import stat
+import tempfile
+import time
+import weakref
+from typing import NamedTuple
+
+from grader import wire
+from grader.forkserver import prestart, spawn_worker
+
+__all__ = ["Sandbox", "Limits", "DEFAULT_LIMITS", "prestart", "SubmissionError", "NotImplementedYet",
+           "FunctionMissing", "SubmissionRaised", "TimedOut", "OutOfMemory", "Crashed", "Exited", "LoadFailed"]
+
+FILE_SIZE_LIMIT = 16 << 20  # RLIMIT_FSIZE of a worker: caps every file it writes, its output included
+MAX_REPLY_TEXT = 10_000
+
+
+class Limits(NamedTuple):
+    """Limits of a sandbox's worker."""
+    timeout: float = 5.0  # seconds of wall clock per call (and for loading the source)
+    memory: int = 1 << 30  # bytes of address space (RLIMIT_AS; the worker starts with numpy's ~0.1 GiB)
+    output: int = 64 * 1024  # bytes of captured stdout/stderr kept
+
+
+DEFAULT_LIMITS = Limits()
+
+
+class SubmissionError(Exception):
+    """Something the submission did wrong; ``message`` (= str) is one line for a human."""
+
+    def __init__(self, message, traceback=""):
+        super().__init__(message)
+        self.message = message
+        self.traceback = traceback
+
+
+class NotImplementedYet(SubmissionError):
+    """The function raised NotImplementedError (an untouched stub)."""
+
+
+class FunctionMissing(SubmissionError):
+    """The submission has no callable of that name."""
+
+
+class SubmissionRaised(SubmissionError):
+    """The function raised an exception; ``traceback`` has the submission's frames only."""
+
+
+class TimedOut(SubmissionError):
+    """The call did not return within the time limit; the worker was killed."""
+
+
+class OutOfMemory(SubmissionError):
+    """MemoryError, or the worker hit its memory limit."""
+
+
+class Crashed(SubmissionError):
+    """The worker died from a signal or broke the protocol."""
+
+
+class Exited(SubmissionError):
+    """The submission called sys.exit() or os._exit()."""
+
+
+class LoadFailed(SubmissionError):
+    """The source could not be loaded (syntax error, failed import, error or timeout at import time)."""
+
+
+class _Resources:
+    """What a Sandbox must release: its worker, output file and working directory."""
+
+    def __init__(self):
+        self.worker = None
+        self.output = tempfile.TemporaryFile(prefix="sandbox-output-")
+        self.cwd = tempfile.mkdtemp(prefix="sandbox-")
+
+    def kill_worker(self):
+        worker, self.worker = self.worker, None
+        if worker is not None:
+            worker.close()
+
+    def release(self):
+        self.kill_worker()
+        self.output.close()
+        shutil.rmtree(self.cwd, onerror=_force_remove)
+
+
+class Sandbox:
+    """A submission loaded in a worker process. See the module docstring.
+
+    source: the submission's Python source. filename: its name in tracebacks and ``__file__``.
+    limits: a :class:`Limits`.
+    """
+
+    def __init__(self, source, filename="submission.py", limits=DEFAULT_LIMITS):
+        if not isinstance(source, str):
+            raise TypeError(f"source must be a str, got {type(source).__name__}")
+        if not isinstance(filename, str) or not filename:
+            raise TypeError(f"filename must be a non-empty str, got {filename!r}")
+        if not isinstance(limits, Limits):
+            raise TypeError(f"limits must be a Limits, got {type(limits).__name__}")
+        if not (limits.timeout > 0 and math.isfinite(limits.timeout)) or limits.memory <= 0 or limits.output < 0:
+            raise ValueError(f"limits must be positive and finite, got {limits}")
+        self.source, self.filename, self.limits = source, filename, limits
+        self._load_error = None
+        self._res = _Resources()
+        self._finalizer = weakref.finalize(self, self._res.release)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def close(self):
+        """Kill the worker and everything it started, and remove the temporary files. Idempotent."""
+        self._finalizer()
+
+    @property
+    def closed(self):
+        return not self._finalizer.alive
+
+    @property
+    def output(self):
+        """Captured stdout and stderr so far, cut at limits.output bytes with a "[... truncated]" marker."""
+        if self.closed:
+            raise ValueError("the sandbox is closed")
+        fd = self._res.output.fileno()
+        size = os.fstat(fd).st_size
+        text = os.pread(fd, self.limits.output, 0).decode("utf-8", "replace")
+        return text + "\n[... truncated]\n" if size > self.limits.output else text
+
+    def call(self, name, /, *args, **kwargs):
+        """Run ``name(*args, **kwargs)`` of the submission in the worker and return the decoded result.
+
+        args/kwargs: numpy arrays of numeric dtype, int, float, complex, bool, str, None and lists, tuples
+        and str-keyed dicts of these (TypeError otherwise). Returns fresh objects: arrays, scalars, str,
+        None, containers, or :class:`grader.wire.Opaque` for a value that is not plain data.
+        Raises a :class:`SubmissionError` subclass when the submission misbehaves.
+        """
+        if self.closed:
+            raise ValueError("the sandbox is closed")
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ValueError(f"name must be a function name, got {name!r}")
+        chunks = wire.pack({"op": "call", "name": name}, (args, kwargs), strict=True)
+        self._start()
+        reply, value = self._exchange(chunks)
+        if reply["status"] == "missing":
+            raise FunctionMissing(f"the submission has no function `{name}`")
+        return value
+
+    # ---- worker lifecycle -----------------------------------------------------------------------------
+
+    def _start(self):
+        if self._load_error is not None:
+            raise LoadFailed(self._load_error.message, self._load_error.traceback)
+        if self._res.worker is not None:
+            return
+        res = self._res
+        res.worker = spawn_worker(cwd=res.cwd, memory=self.limits.memory, timeout=self.limits.timeout,
+                                  fsize=FILE_SIZE_LIMIT, output_fd=res.output.fileno(), drop_uid=_drop_uid())
+        chunks = wire.pack({"op": "load", "filename": self.filename}, self.source, strict=True)
+        try:
+            self._exchange(chunks)
+        except SubmissionError as exc:
+            self._res.kill_worker()
+            text = exc.message if not isinstance(exc, TimedOut) else exc.message + " while loading"
+            self._load_error = LoadFailed(f"the submission could not be loaded: {text}", exc.traceback)
+            raise self._load_error from None
+
+    def _exchange(self, chunks):
+        """Send a request, wait for the reply -> (reply, value), or raise the SubmissionError it means."""
+        worker = self._res.worker
+        deadline = time.monotonic() + self.limits.timeout
+        try:
+            wire.send_frame(worker.conn, chunks, deadline)
+            reply, value = wire.recv_frame(worker.conn, deadline)
+            status = _check_reply(reply)
+        except TimeoutError:
+            self._res.kill_worker()
+            raise TimedOut(f"timed out after {self.limits.timeout:g} s") from None
+        except (OSError, EOFError):
+            exit_status = worker.exit_status(2.0)
+            self._res.kill_worker()
+            raise _died(exit_status, self.limits) from None
+        except wire.ProtocolError as exc:
+            self._res.kill_worker()
+            raise Crashed(f"the worker broke the protocol ({exc})") from None
+        if status in ("ok", "missing"):
+            return reply, value
+        if status == "notimpl":
+            raise NotImplementedYet("not implemented yet")
+        if status == "raised":
+            if reply["fatal"]:
+                self._res.kill_worker()
+            message = f"raised {reply['type']}" + (f": {reply['message']}" if reply["message"] else "")
+            raise SubmissionRaised(message, reply["traceback"])
+        self._res.kill_worker()
+        if status == "memory":
+            raise OutOfMemory(f"used more than {_format_bytes(self.limits.memory)} of memory")
+        raise Exited(f"the submission called {reply['code']}")
+
+
+def _drop_uid():
+    """Run workers as nobody? Only possible (and needed) when the grader runs as root."""
+    return os.geteuid() == 0
+
+
+def _check_reply(reply):
+    """Validate a worker's reply fields; -> status. ProtocolError if anything is off."""
+    status = reply.get("status")
+    fields = {"ok": (), "missing": (), "notimpl": (), "memory": (), "exit": ("code",),
+              "raised": ("type", "message", "traceback")}.get(status) if type(status) is str else None
+    if fields is None:
+        raise wire.ProtocolError("bad reply status")
+    for key in fields:
+        if type(reply.get(key)) is not str or len(reply[key]) > MAX_REPLY_TEXT:
+            raise wire.ProtocolError(f"bad reply field {key!r}")
+    if status == "raised":
+        if type(reply.get("fatal")) is not bool or not reply["type"].isidentifier():
+            raise wire.ProtocolError("bad exception reply")
+        reply["message"] = " ".join(reply["message"].split())[:1000]
+    if status == "exit":
+        reply["code"] = " ".join(reply["code"].split())[:200]
+    return status
+
+
+def _died(exit_status, limits):
+    """The error for a worker that died mid-request, from the zygote's 'exit N' / 'signal N'."""
+    kind, _, number = (exit_status or "").partition(" ")
+    if kind == "exit" and number.isdigit():
+        return Exited(f"the worker exited with status {number} (sys.exit or os._exit)")
+    if kind == "signal" and number.isdigit():
+        try:
+            name = signal.Signals(int(number)).name
+        except ValueError:
+            name = f"signal {number}"
+        note = {"SIGXCPU": ": CPU time limit", "SIGXFSZ": ": file size limit"}.get(name, "")
+        return Crashed(f"the worker crashed (signal {name}{note})")
+    return Crashed("the worker crashed (its connection was lost)")
+
+
+def _format_bytes(n):
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{n} bytes"
+
+
+def _force_remove(func, path, exc_info):
+    """rmtree error handler: a submission may have left a read-only directory behind."""
+    try:
+        os.chmod(os.path.dirname(path), stat.S_IRWXU)
+        if os.path.isdir(path) and not os.path.islink(path):
+            os.chmod(path, stat.S_IRWXU)
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            os.unlink(path)
+    except OSError:
+        pass
