@@ -1,0 +1,436 @@
+"""Graded checks for exercise2: the residual through pooling layers (upsampling) and through activations.
+
+Truth: the reference FORWARD ops differentiated numerically in float64 (grader.truth: every perturbed copy of the
+input stacked into one batch, one forward call), with the reference backward (np.kron for `upsample`) as the
+second witness. Max pooling is differentiated at a copy of x tilted by a tiny ramp inside each window, so that
+tied maxima resolve to the first one in row-major order (our convention), with no tie near the step h.
+Variants: the answers of typical mistakes, built from the reference ops, so that a wrong answer gets named.
+"""
+
+import numpy as np
+
+from grader.checking import check
+from grader.compare import expect_array, expect_tuple, witnesses_agree
+from grader.truth import batched_vjp, elementwise_derivative
+from reference.activation import activation_backward as ref_activation_backward
+from reference.activation import activation_derivative, activation_forward
+from reference.pool import (avg_pool_backward as ref_avg_pool_backward, avg_pool_forward,
+                            max_pool_backward as ref_max_pool_backward, max_pool_forward,
+                            subsample_backward as ref_subsample_backward, subsample_forward)
+
+H_LINEAR = 1.0  # central differences are exact for linear maps at any step: a big one keeps rounding away
+H_KINK = 1e-6  # max pooling: far below the gap between a window's maximum and its runner-up
+TILT = 1e-4  # tie-breaking ramp step: (size*size - 1) * TILT stays below every gap between distinct inputs
+
+
+# ---------------------------------------------------------------- inputs
+def draw_shape(rng, size, *, batch=(1, 1), maps=(1, 1), cells=(2, 4), square=False):
+    """(N, C, Ho, Wo) of a residual: batch/maps/cells are inclusive ranges; H = Ho*size stays <= ~8."""
+    n, c = int(rng.integers(batch[0], batch[1] + 1)), int(rng.integers(maps[0], maps[1] + 1))
+    ho = int(rng.integers(cells[0], cells[1] + 1))
+    wo = ho if square else int(rng.choice([v for v in range(cells[0], cells[1] + 1) if v != ho] or [ho]))
+    return n, c, ho, wo
+
+
+def input_shape(shape, size):
+    n, c, ho, wo = shape
+    return n, c, ho * size, wo * size
+
+
+def distinct_values(rng, shape, low=-2.0, high=2.0):
+    """Values in [low, high), no two closer than (high - low) / (2 * count): every window has one maximum."""
+    count = int(np.prod(shape))
+    slots = rng.permutation(count) + rng.uniform(0.0, 0.5, count)
+    return (low + (high - low) * slots / count).reshape(shape)
+
+
+def tied_values(rng, shape, levels=3):
+    """Small integers 0..levels-1 (as float64): many windows hold several equal maxima."""
+    return rng.integers(0, levels, size=shape).astype(np.float64)
+
+
+def describe(shape, size, what="delta"):
+    return f"{what} {shape}, size {size}"
+
+
+# ---------------------------------------------------------------- truth
+def per_map_vjp(forward, x, dout, h):
+    """d sum(forward(x) * dout)/dx for a forward acting on each (n, c) map alone: the maps become the batch."""
+    n, c, hh, ww = x.shape
+
+    def on_maps(stack):  # (S, 1, H, W) -> (S, 1, Ho, Wo)
+        return forward(stack)
+
+    grad = batched_vjp(on_maps, x.reshape(n * c, 1, hh, ww), dout.reshape(n * c, 1, *dout.shape[2:]), h=h)
+    return grad.reshape(x.shape)
+
+
+def blocks(a, size):
+    """Every entry of a (N, C, h, w) copied over its own size x size block, exactly (for masks)."""
+    return a.repeat(size, axis=2).repeat(size, axis=3)
+
+
+def window_rank(shape, size):
+    """Row-major position (0 .. size*size - 1) of every entry inside its size x size window."""
+    rows, cols = np.arange(shape[-2]) % size, np.arange(shape[-1]) % size
+    return rows[:, None] * size + cols[None, :]
+
+
+def truth_upsample(delta, size):
+    x = np.zeros(input_shape(delta.shape, size))
+    numeric = per_map_vjp(lambda v: avg_pool_forward(v, size=size)[0] * size ** 2, x, delta, H_LINEAR)
+    analytic = np.kron(delta, np.ones((1, 1, size, size)))
+    return witnesses_agree(numeric, analytic, f"upsample, {describe(delta.shape, size)}")
+
+
+def truth_avg(delta, size):
+    x = np.zeros(input_shape(delta.shape, size))
+    numeric = per_map_vjp(lambda v: avg_pool_forward(v, size=size)[0], x, delta, H_LINEAR)
+    analytic = ref_avg_pool_backward(delta, avg_pool_forward(x, size=size)[1])
+    return witnesses_agree(numeric, analytic, f"avg_pool_backward, {describe(delta.shape, size)}")
+
+
+def truth_max(delta, x, size):
+    tilted = x - TILT * window_rank(x.shape, size)  # ties now resolve to the first maximum, by a margin >> h
+    numeric = per_map_vjp(lambda v: max_pool_forward(v, size=size)[0], tilted, delta, H_KINK)
+    analytic = ref_max_pool_backward(delta, max_pool_forward(x, size=size)[1])
+    return witnesses_agree(numeric, analytic, f"max_pool_backward, {describe(delta.shape, size)}")
+
+
+def truth_subsample(delta, x, coef, size):
+    """(dx, dcoef, dbias) of the S-layer z = coef * window_sum(x) + bias, numerically and by the reference."""
+    bias = np.zeros_like(coef)
+    what = f"subsample_backward, {describe(delta.shape, size)}"
+    dx = batched_vjp(lambda v: subsample_forward(v, coef, bias, size=size)[0], x, delta, h=H_LINEAR)
+    # z is linear in coef and in bias, and channel c's parameters only move channel c: perturb all at once
+    def channel_slopes(plus, minus):
+        return ((plus - minus) * delta).sum(axis=(0, 2, 3)) / (2 * H_LINEAR)
+    step = H_LINEAR * np.ones_like(coef)
+    dcoef = channel_slopes(subsample_forward(x, coef + step, bias, size=size)[0],
+                           subsample_forward(x, coef - step, bias, size=size)[0])
+    dbias = channel_slopes(subsample_forward(x, coef, bias + step, size=size)[0],
+                           subsample_forward(x, coef, bias - step, size=size)[0])
+    ref = ref_subsample_backward(delta, subsample_forward(x, coef, bias, size=size)[1])
+    return (witnesses_agree(dx, ref[0], what + " (dx)"), witnesses_agree(dcoef, ref[1], what + " (dcoef)"),
+            witnesses_agree(dbias, ref[2], what + " (dbias)"))
+
+
+# ---------------------------------------------------------------- known mistakes
+def upsample_mistakes(delta, size):
+    rows, cols = np.repeat(delta, size, axis=2), np.repeat(delta, size, axis=3)
+    tiled = np.tile(delta, (1, 1, size, size))
+    return {
+        "np.repeat along the rows only (repeat along both axes 2 and 3)": rows,
+        "np.repeat along the columns only (repeat along both axes 2 and 3)": cols,
+        "np.tile instead of np.repeat: the blocks are wrong (each entry must fill its own size x size block)":
+            tiled,
+        "np.repeat on one axis but np.tile on the other: the blocks are wrong":
+            np.tile(rows, (1, 1, 1, size)),
+        "np.tile on one axis but np.repeat on the other: the blocks are wrong":
+            np.tile(cols, (1, 1, size, 1)),
+        "divided by size² (that is avg_pool_backward; upsample only copies)": blocks(delta, size) / size ** 2,
+    }
+
+
+def avg_mistakes(delta, size):
+    up = blocks(delta, size)
+    return {
+        "average pooling without the 1/(m·n) factor (the plain upsample; divide by size²)": up,
+        "divided by size instead of size² (each entry of an m x n window gets delta / (m·n))": up / size,
+        "np.tile instead of np.repeat: the blocks are wrong": np.tile(delta, (1, 1, size, size)) / size ** 2,
+        "np.repeat along one axis only": np.repeat(delta, size, axis=2) / size ** 2,
+    }
+
+
+def max_mistakes(delta, x, size):
+    out, cache = max_pool_forward(x, size=size)
+    up = blocks(delta, size)
+    is_max = x == blocks(out, size)  # every position equal to its window's maximum
+    ties = np.rint(avg_pool_forward(is_max.astype(np.float64), size=size)[0] * size ** 2)  # maxima per window
+    flip = (Ellipsis, slice(None, None, -1), slice(None, None, -1))  # reverses row-major order in each window
+    last = ref_max_pool_backward(delta[flip], max_pool_forward(x[flip], size=size)[1])[flip]
+    return {
+        "gradient sent to every tied maximum (only the first maximum in row-major order gets it)": up * is_max,
+        "ties routed to the last maximum (the first maximum in row-major order gets the gradient)": last,
+        "gradient split between tied maxima (only the first maximum in row-major order gets it)":
+            up * is_max / blocks(ties, size),
+        "delta copied to every position of the window (route it to the maximum only)": up,
+        "the average-pooling gradient (route delta to the maximum, don't spread it)": up / size ** 2,
+    }
+
+
+def subsample_mistakes(delta, x, coef, size):
+    up = blocks(delta, size)
+    sums = avg_pool_forward(x, size=size)[0] * size ** 2
+    weighted = delta * sums
+    c = coef[None, :, None, None]
+    dx = {
+        "delta not multiplied by coef (dx = coef * upsample(delta))": up,
+        "divided by size² as in average pooling (the S-layer sums its window: dx = coef * upsample(delta))":
+            c * up / size ** 2,
+        "np.tile instead of np.repeat: the blocks are wrong": c * np.tile(delta, (1, 1, size, size)),
+    }
+    dcoef = {
+        "dcoef does not use the window sums (dcoef = sum of delta * window_sum(x))": delta.sum(axis=(0, 2, 3)),
+        "dcoef uses the window mean instead of the window sum": weighted.sum(axis=(0, 2, 3)) / size ** 2,
+        "dcoef not summed over the batch": weighted.sum(axis=(2, 3)),
+        "dcoef not summed over positions": weighted.sum(axis=0),
+        "dcoef uses the layer's output z instead of the window sum of its input x":
+            (delta * (c * sums)).sum(axis=(0, 2, 3)),
+    }
+    dbias = {
+        "dbias not summed over the batch (sum delta over batch and positions)": delta.sum(axis=(2, 3)),
+        "dbias not summed over positions (sum delta over batch and positions)": delta.sum(axis=0),
+        "dbias averaged instead of summed": delta.mean(axis=(0, 2, 3)),
+        "dbias from the first example only (sum over the batch too)": delta[0].sum(axis=(1, 2)),
+        "dbias multiplied by coef (z = coef * sum + bias: dz/dbias = 1)": delta.sum(axis=(0, 2, 3)) * coef,
+    }
+    return dx, dcoef, dbias
+
+
+def truth_activation(da, z, kind, *, witness_z=None):
+    """delta = da * sigma'(z): sigma' by central differences of the reference forward, at the PRE-activation z.
+
+    witness_z: where the reference backward is evaluated when z was nudged (relu exactly at 0).
+    """
+    numeric = da * elementwise_derivative(lambda v: activation_forward(v, kind)[0], z)
+    analytic = ref_activation_backward(da, activation_forward(z if witness_z is None else witness_z, kind)[1])
+    return witnesses_agree(numeric, analytic, f"activation_backward {kind}, z {z.shape}")
+
+
+def activation_mistakes(da, z, kind):
+    a = activation_forward(z, kind)[0]
+    tanh_slope = activation_derivative(2 * z / 3, "tanh")  # 1 - tanh²(2z/3)
+    common = {
+        "sigma' taken of the activation a = sigma(z) instead of the pre-activation z":
+            da * activation_derivative(a, kind),
+        "not multiplied by da (delta = da * sigma'(z))": activation_derivative(z, kind),
+    }
+    own = {
+        "sigmoid": {"the formula a(1 - a) applied to z (it needs a = sigmoid(z))": da * z * (1 - z),
+                    "returned da * a (that is the activation, not its derivative)": da * a},
+        "tanh": {"the formula 1 - a² applied to z (it needs a = tanh(z))": da * (1 - z ** 2),
+                 "1 - tanh(z) instead of 1 - tanh(z)²": da * (1 - a)},
+        "relu": {"relu' taken as 1 everywhere (it is 0 where z < 0)": da,
+                 "multiplied by relu(z) instead of relu'(z)": da * a},
+        "lenet_tanh": {
+            "the lenet_tanh derivative is missing the factors 1.7159 and 2/3 "
+            "(d/dz 1.7159 tanh(2z/3) = 1.7159 * 2/3 * (1 - tanh²(2z/3)))": da * tanh_slope,
+            "the lenet_tanh derivative is missing the factor 2/3 (chain rule through 2z/3)":
+                da * 1.7159 * tanh_slope,
+            "the lenet_tanh derivative is missing the factor 1.7159": da * (2 / 3) * tanh_slope,
+            "plain tanh's derivative 1 - a² with a = lenet_tanh(z) (the scale factors change it)":
+                da * (1 - a ** 2),
+            "the derivative of tanh(z), not of 1.7159 tanh(2z/3)": da * activation_derivative(z, "tanh"),
+        },
+    }
+    return {**own[kind], **common}
+
+
+def away_from_zero(rng, shape, low=0.05, high=3.0):
+    """z with |z| in [low, high): relu's kink at 0 is never within the numerical step (or a typical error)."""
+    return rng.choice([-1.0, 1.0], size=shape) * rng.uniform(low, high, size=shape)
+
+
+# ---------------------------------------------------------------- upsample
+def upsample_case(submission, rng, size, **ranges):
+    delta = rng.standard_normal(draw_shape(rng, size, **ranges))
+    want = truth_upsample(delta, size)
+    got = submission.call("upsample", delta, size)
+    expect_array(got, want, case=describe(delta.shape, size), variants=upsample_mistakes(delta, size))
+
+
+@check("upsample: one map, size 2", points=2)
+def test_upsample_one_map(submission, rng):
+    upsample_case(submission, rng, 2)
+
+
+@check("upsample: batch and several maps, size 2", points=2)
+def test_upsample_batch(submission, rng):
+    upsample_case(submission, rng, 2, batch=(2, 3), maps=(2, 3))
+
+
+@check("upsample: size 3, non-square maps", points=2, hidden=True)
+def test_upsample_size3(submission, rng):
+    upsample_case(submission, rng, 3, batch=(1, 2), maps=(1, 3), cells=(2, 3))
+
+
+@check("upsample: size 4, batch and maps", points=1, hidden=True)
+def test_upsample_size4(submission, rng):
+    upsample_case(submission, rng, 4, batch=(2, 3), maps=(1, 2), cells=(1, 2))
+
+
+# ---------------------------------------------------------------- avg_pool_backward
+def avg_case(submission, rng, size, **ranges):
+    delta = rng.standard_normal(draw_shape(rng, size, **ranges))
+    want = truth_avg(delta, size)
+    got = submission.call("avg_pool_backward", delta, size)
+    expect_array(got, want, case=describe(delta.shape, size), variants=avg_mistakes(delta, size))
+
+
+@check("avg_pool_backward: one map, size 2", points=2)
+def test_avg_one_map(submission, rng):
+    avg_case(submission, rng, 2)
+
+
+@check("avg_pool_backward: batch and several maps, size 2", points=2)
+def test_avg_batch(submission, rng):
+    avg_case(submission, rng, 2, batch=(2, 3), maps=(2, 3))
+
+
+@check("avg_pool_backward: size 3, non-square maps", points=2, hidden=True)
+def test_avg_size3(submission, rng):
+    avg_case(submission, rng, 3, batch=(1, 2), maps=(1, 3), cells=(2, 3))
+
+
+@check("avg_pool_backward: size 4, batch and maps", points=1, hidden=True)
+def test_avg_size4(submission, rng):
+    avg_case(submission, rng, 4, batch=(2, 3), maps=(1, 2), cells=(1, 2))
+
+
+# ---------------------------------------------------------------- max_pool_backward
+def max_case(submission, rng, size, values, **ranges):
+    shape = draw_shape(rng, size, **ranges)
+    delta, x = rng.standard_normal(shape), values(rng, input_shape(shape, size))
+    want = truth_max(delta, x, size)
+    got = submission.call("max_pool_backward", delta, x, size)
+    expect_array(got, want, case=describe(shape, size) + f", x {x.shape}", variants=max_mistakes(delta, x, size))
+
+
+@check("max_pool_backward: one map, size 2, distinct values", points=2)
+def test_max_one_map(submission, rng):
+    max_case(submission, rng, 2, distinct_values)
+
+
+@check("max_pool_backward: batch and several maps, size 2", points=2)
+def test_max_batch(submission, rng):
+    max_case(submission, rng, 2, distinct_values, batch=(2, 3), maps=(2, 3))
+
+
+@check("max_pool_backward: tied maxima (x drawn from {0, 1, 2}), size 2", points=2)
+def test_max_ties(submission, rng):
+    max_case(submission, rng, 2, tied_values, batch=(1, 2), maps=(1, 2), cells=(3, 4))
+
+
+@check("max_pool_backward: size 3, non-square maps", points=2, hidden=True)
+def test_max_size3(submission, rng):
+    max_case(submission, rng, 3, distinct_values, batch=(1, 2), maps=(1, 3), cells=(2, 3))
+
+
+@check("max_pool_backward: many ties (x drawn from {0, 1}), size 3, batch", points=2, hidden=True)
+def test_max_many_ties(submission, rng):
+    max_case(submission, rng, 3, lambda r, s: tied_values(r, s, levels=2), batch=(2, 3), maps=(1, 2),
+             cells=(2, 2), square=True)
+
+
+@check("max_pool_backward: every input negative", points=1, hidden=True)
+def test_max_negative(submission, rng):
+    max_case(submission, rng, 2, lambda r, s: distinct_values(r, s, -3.0, -1.0), batch=(1, 2), maps=(1, 3))
+
+
+# ---------------------------------------------------------------- subsample_backward
+OUTPUTS = ("dx", "dcoef", "dbias")
+
+
+def subsample_case(submission, rng, output, size, **ranges):
+    shape = draw_shape(rng, size, **ranges)
+    delta, x = rng.standard_normal(shape), rng.standard_normal(input_shape(shape, size))
+    coef = rng.choice([-1.0, 1.0], size=shape[1]) * rng.uniform(0.5, 2.0, size=shape[1])
+    case = describe(shape, size) + f", x {x.shape}, coef {coef.shape}"
+    k = OUTPUTS.index(output)
+    want = truth_subsample(delta, x, coef, size)[k]
+    got = expect_tuple(submission.call("subsample_backward", delta, x, coef, size), 3, case=case,
+                       names="dx, dcoef, dbias")[k]
+    expect_array(got, want, case=f"{case}: {output}", variants=subsample_mistakes(delta, x, coef, size)[k])
+
+
+@check("subsample_backward: dx, one map, size 2", points=2)
+def test_subsample_dx_one_map(submission, rng):
+    subsample_case(submission, rng, "dx", 2)
+
+
+@check("subsample_backward: dx, batch and several maps, size 2", points=2)
+def test_subsample_dx_batch(submission, rng):
+    subsample_case(submission, rng, "dx", 2, batch=(2, 3), maps=(2, 3))
+
+
+@check("subsample_backward: dx, size 3, non-square maps", points=2, hidden=True)
+def test_subsample_dx_size3(submission, rng):
+    subsample_case(submission, rng, "dx", 3, batch=(1, 2), maps=(1, 3), cells=(2, 3))
+
+
+@check("subsample_backward: dcoef, one map, size 2", points=2)
+def test_subsample_dcoef_one_map(submission, rng):
+    subsample_case(submission, rng, "dcoef", 2)
+
+
+@check("subsample_backward: dcoef, batch and several maps, size 3", points=2, hidden=True)
+def test_subsample_dcoef_batch(submission, rng):
+    subsample_case(submission, rng, "dcoef", 3, batch=(2, 3), maps=(2, 3), cells=(2, 3))
+
+
+@check("subsample_backward: dbias, batch and several maps, size 2", points=1)
+def test_subsample_dbias_batch(submission, rng):
+    subsample_case(submission, rng, "dbias", 2, batch=(2, 3), maps=(2, 3))
+
+
+@check("subsample_backward: dbias, size 3, batch", points=1, hidden=True)
+def test_subsample_dbias_size3(submission, rng):
+    subsample_case(submission, rng, "dbias", 3, batch=(2, 3), maps=(1, 3), cells=(2, 3))
+
+
+# ---------------------------------------------------------------- activation_backward
+def activation_case(submission, rng, kind, z):
+    da = rng.standard_normal(z.shape)
+    want = truth_activation(da, z, kind)
+    got = submission.call("activation_backward", da, z, kind)
+    expect_array(got, want, case=f"{kind}, da and z {z.shape}", variants=activation_mistakes(da, z, kind))
+
+
+def maps_shape(rng):
+    return tuple(int(v) for v in rng.integers(1, [4, 4, 6, 6], endpoint=True))
+
+
+@check("activation_backward: sigmoid", points=1)
+def test_activation_sigmoid(submission, rng):
+    activation_case(submission, rng, "sigmoid", 2 * rng.standard_normal(maps_shape(rng)))
+
+
+@check("activation_backward: tanh", points=1)
+def test_activation_tanh(submission, rng):
+    activation_case(submission, rng, "tanh", 1.5 * rng.standard_normal(maps_shape(rng)))
+
+
+@check("activation_backward: relu (z away from 0)", points=1)
+def test_activation_relu(submission, rng):
+    activation_case(submission, rng, "relu", away_from_zero(rng, maps_shape(rng)))
+
+
+@check("activation_backward: lenet_tanh", points=1)
+def test_activation_lenet_tanh(submission, rng):
+    activation_case(submission, rng, "lenet_tanh", 1.5 * rng.standard_normal(maps_shape(rng)))
+
+
+@check("activation_backward: lenet_tanh, large |z| (up to 6)", points=1, hidden=True)
+def test_activation_lenet_tanh_large(submission, rng):
+    activation_case(submission, rng, "lenet_tanh", rng.uniform(-6.0, 6.0, maps_shape(rng)))
+
+
+@check("activation_backward: sigmoid and tanh on a dense layer's (N, D) matrix", points=1, hidden=True)
+def test_activation_matrix(submission, rng):
+    shape = (int(rng.integers(2, 5)), int(rng.integers(3, 11)))
+    for kind in ("sigmoid", "tanh"):
+        activation_case(submission, rng, kind, 2 * rng.standard_normal(shape))
+
+
+@check("activation_backward: relu with some z exactly 0 (our convention: relu'(0) = 0)", points=1, hidden=True)
+def test_activation_relu_at_zero(submission, rng):
+    z = away_from_zero(rng, maps_shape(rng))
+    z.flat[rng.choice(z.size, size=max(1, z.size // 4), replace=False)] = 0.0
+    da = rng.standard_normal(z.shape)
+    variants = {"relu'(0) taken as 1 (this course's convention is relu'(0) = 0)": da * (z >= 0)}
+    at = np.where(z == 0, -TILT, z)  # the convention relu'(0) = 0 is relu's slope just left of 0
+    want = truth_activation(da, at, "relu", witness_z=z)
+    got = submission.call("activation_backward", da, z, "relu")
+    expect_array(got, want, case=f"relu, da and z {z.shape} ({int((z == 0).sum())} entries of z are exactly 0)",
+                 variants={**variants, **activation_mistakes(da, z, "relu")})

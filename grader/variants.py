@@ -1,0 +1,264 @@
+"""The answers of typical wrong solutions to exercises 3 and 4, built from the reference ops.
+
+Each `*_variants(...)` returns a `Variants` mapping "what went wrong" -> the array that mistake produces, for
+`compare.expect_array(..., variants=...)`. Values are computed lazily, on first access, and are None where a
+mistake cannot show on that case (e.g. stride zeros with stride 1). Every answer is made by feeding the reference
+op the input the mistaken code effectively used (an unrotated kernel = the reference with w rotated, etc.).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from typing import Callable
+
+import numpy as np
+
+from reference.conv import conv2d_backward, conv2d_forward
+
+
+class Variants(Mapping):
+    """A read-only mapping mistake -> answer, built on first use from zero-argument callables.
+
+    A builder returns the mistake's answer; or a dict {suffix: answer} when the code around the mistake can be
+    finished in several ways (the answers are then named mistake + suffix); or None when the mistake cannot
+    show on this case (left out). Mistakes that give the same answer on a case are merged into one entry
+    "X, or: Y", so a student is never told only one of two equally likely causes (e.g. at stride 2, zeros put
+    before each entry shift the result just like padding with k zeros does).
+    """
+
+    def __init__(self, builders: dict[str, Callable[[], np.ndarray | dict | None]]):
+        self._builders = dict(builders)
+        self._answers: dict[str, np.ndarray] | None = None
+
+    def _resolve(self) -> dict[str, np.ndarray]:
+        if self._answers is None:
+            groups: dict[tuple, tuple[dict[str, str], np.ndarray]] = {}
+            for mistake, build in self._builders.items():
+                try:
+                    answers = build()
+                except Exception as exc:  # a broken hint must never cost a right answer its points
+                    warnings.warn(f"grader bug: variant {mistake!r} could not be built: {exc!r}", RuntimeWarning)
+                    continue
+                answers = {} if answers is None else answers if isinstance(answers, dict) else {"": answers}
+                for suffix, answer in answers.items():
+                    answer = np.asarray(answer, dtype=np.float64)
+                    key = (answer.shape, np.round(answer, 9).tobytes())  # equal answers up to rounding
+                    groups.setdefault(key, ({}, answer))[0].setdefault(mistake, mistake + suffix)
+            self._answers = {", or: ".join(names.values()): answer for names, answer in groups.values()}
+        return self._answers
+
+    def __getitem__(self, mistake):
+        return self._resolve()[mistake]
+
+    def __iter__(self):
+        return iter(self._resolve())
+
+    def __len__(self):
+        return len(self._resolve())
+
+
+def rot(a):
+    """a rotated by 180° in its last two axes."""
+    return a[..., ::-1, ::-1]
+
+
+def ref_dx(delta, w, stride, size):
+    """Reference dJ/dx (unpadded conv) of an input of spatial `size` (H, W)."""
+    x = np.zeros(delta.shape[:1] + w.shape[1:2] + tuple(size))
+    _, cache = conv2d_forward(x, w, np.zeros(w.shape[0]), stride=stride)
+    return conv2d_backward(delta, cache)[0]
+
+
+def ref_dw(delta, x, kernel, stride, padding=0):
+    """Reference dJ/dw for an input x and a kernel of spatial size `kernel` (KH, KW)."""
+    w = np.zeros((delta.shape[1], x.shape[1]) + tuple(kernel))
+    _, cache = conv2d_forward(x, w, np.zeros(w.shape[0]), stride=stride, padding=padding)
+    return conv2d_backward(delta, cache)[1]
+
+
+def _pad(a, top, bottom=None):
+    """Zero-pad the last two axes of a: `top` rows/cols before, `bottom` (default: top) after."""
+    bottom = top if bottom is None else bottom
+    return np.pad(a, [(0, 0)] * (a.ndim - 2) + [(top, bottom)] * 2)
+
+
+def _skip(condition, build):
+    return (lambda: None) if not condition else build
+
+
+# ---------------------------------------------------------------- exercise 3
+
+
+def rot180_variants(kernel):
+    """Wrong rotations of a kernel (..., KH, KW)."""
+    deep = kernel.ndim > 2
+    return Variants({
+        "the kernel was returned unchanged, not rotated": lambda: kernel,
+        "only the rows were flipped (upside down), not rotated by 180°": lambda: kernel[..., ::-1, :],
+        "only the columns were flipped (left-right), not rotated by 180°": lambda: kernel[..., :, ::-1],
+        "the kernel was transposed, not rotated by 180°": lambda: np.swapaxes(kernel, -1, -2),
+        "rotated by 90°, not 180°": lambda: np.rot90(kernel, 1, axes=(-2, -1)),
+        "rotated by 270°, not 180°": lambda: np.rot90(kernel, -1, axes=(-2, -1)),
+        "every axis was flipped (np.flip without axis=(-2, -1))": _skip(deep, lambda: np.flip(kernel)),
+        "the first two axes were rotated (np.rot90 needs axes=(-2, -1))": _skip(deep, lambda: np.rot90(kernel, 2)),
+    })
+
+
+def full_convolve_variants(delta, kernel):
+    """Wrong 2-D full convolutions of delta (h, w) with kernel (kh, kw)."""
+    (h, w), (kh, kw) = delta.shape, kernel.shape
+
+    def full(k):
+        return ref_dx(delta[None, None], k[None, None], 1, (h + kh - 1, w + kw - 1))[0, 0]
+
+    def corr(x, k):  # valid correlation of two 2-D arrays
+        return conv2d_forward(x[None, None], k[None, None], np.zeros(1))[0][0, 0]
+
+    padded = np.pad(delta, ((kh - 1, kh - 1), (kw - 1, kw - 1)))
+
+    return Variants({
+        "the kernel was not rotated by 180° (that is a correlation, not a convolution)": lambda: full(rot(kernel)),
+        "the kernel was flipped along the rows only, not rotated by 180°": lambda: full(kernel[:, ::-1]),
+        "the kernel was flipped along the columns only, not rotated by 180°": lambda: full(kernel[::-1, :]),
+        "the kernel was transposed, not rotated by 180°":
+            _skip(padded.shape[0] >= kw and padded.shape[1] >= kh, lambda: corr(padded, kernel.T)),
+        "delta was padded with k zeros on each side instead of k-1": lambda: _pad(full(kernel), 1),
+        "delta was not padded (a valid convolution, not a full one)":
+            _skip(h >= kh and w >= kw, lambda: corr(delta, rot(kernel))),
+    })
+
+
+def _fit(r, padding, input_size, *, at_end=True):
+    """A student's last step: fit the padded-size result r into (H+2p, W+2p) (when input_size is given; extra
+    rows go after, or before when not at_end), then crop the padding p from every side."""
+    if input_size is not None:
+        tall, wide = input_size[0] + 2 * padding, input_size[1] + 2 * padding
+        out = np.zeros(r.shape[:2] + (tall, wide))
+        hh, ww = min(tall, r.shape[2]), min(wide, r.shape[3])
+        if at_end:
+            out[..., :hh, :ww] = r[..., :hh, :ww]
+        else:
+            out[..., tall - hh:, wide - ww:] = r[..., r.shape[2] - hh:, r.shape[3] - ww:]
+        r = out
+    return r[..., padding:r.shape[2] - padding, padding:r.shape[3] - padding]
+
+
+def conv_dx_variants(delta, w, stride, padding, input_size):
+    """Wrong dJ/dx of a conv layer: delta (N, F, Ho, Wo), w (F, C, KH, KW), input_size (H, W) or None."""
+    s, p = stride, padding
+    (_, f, ho, wo), (_, c, kh, kw) = delta.shape, w.shape
+    natural = ((ho - 1) * s + kh, (wo - 1) * s + kw)  # the padded input size the forward pass reads
+    plain = (natural[0] - 2 * p, natural[1] - 2 * p)
+
+    def full(d, k, step=s):
+        """The full convolution of the dilated residual: dJ/d(padded input) at its natural size."""
+        return ref_dx(d, k, step, ((d.shape[2] - 1) * step + kh, (d.shape[3] - 1) * step + kw))
+
+    def fit(r, size=input_size, crop=p, **kwargs):
+        """Both ways a student finishes without input_size: fit to the natural size, or return r cropped."""
+        if size is None:
+            return {"": _fit(r, crop, plain, **kwargs), " (so the result has the wrong size)": _fit(r, crop, None)}
+        return _fit(r, crop, size, **kwargs)
+
+    memo = {}
+
+    def right():
+        if "r" not in memo:
+            memo["r"] = full(delta, w)
+        return memo["r"]
+
+    grow = input_size is not None and (input_size[0] + 2 * p > natural[0] or input_size[1] + 2 * p > natural[1])
+    no_crop = (input_size[0] + 2 * p, input_size[1] + 2 * p) if input_size is not None else None
+    return Variants({
+        "the kernel was not rotated by 180°": lambda: fit(full(delta, rot(w))),
+        "the kernel was flipped along one axis only (rows), not rotated by 180°":
+            lambda: fit(full(delta, w[..., :, ::-1])),
+        "the kernel was flipped along one axis only (columns), not rotated by 180°":
+            lambda: fit(full(delta, w[..., ::-1, :])),
+        "the kernel was transposed, not rotated by 180°":
+            _skip(kh == kw, lambda: fit(full(delta, rot(np.swapaxes(w, -1, -2))))),
+        "the kernel was rotated over its first two axes (np.rot90 needs axes=(-2, -1))":
+            _skip(f > 1 or c > 1, lambda: fit(full(delta, rot(w[::-1, ::-1])))),
+        "the channel axes were not swapped: w must be read as w[f, c] (transpose F and C)":
+            _skip(f == c and f > 1, lambda: fit(full(delta, w.transpose(1, 0, 2, 3)))),
+        "only the last kernel counts: the contributions of the F kernels were overwritten, not summed":
+            _skip(f > 1, lambda: fit(full(delta[:, -1:], w[-1:]))),
+        "the full convolution was padded with k zeros instead of k-1": lambda: fit(_pad(right(), 1)),
+        f"stride {s}: the s-1 zeros between residual entries are missing":
+            _skip(s > 1, lambda: fit(full(delta, w, 1))),
+        f"stride {s}: {s} zero{'s' if s > 1 else ''} put between residual entries instead of s-1 = {s - 1}":
+            lambda: fit(full(delta, w, s + 1)),
+        f"stride {s}: the zeros were put after each residual entry instead of between entries":
+            _skip(s > 1, lambda: fit(_pad(right(), 0, s - 1))),
+        f"stride {s}: the zeros were put before each residual entry instead of between entries":
+            _skip(s > 1, lambda: fit(_pad(right(), s - 1, 0))),
+        f"padding {p} was not cropped from the result": _skip(p > 0, lambda: _fit(right(), 0, no_crop)),
+        f"padding {p} was cropped only at the top and left":
+            _skip(p > 0, lambda: _fit(right(), 0, no_crop)[..., p:, p:]),
+        "input_size was ignored (the rows/columns the forward pass never read must be zeros)":
+            _skip(grow, lambda: _fit(right(), p, None)),
+        "the rows/columns the forward pass never read were put at the top/left instead of the bottom/right":
+            _skip(grow, lambda: fit(right(), at_end=False)),
+    })
+
+
+# ---------------------------------------------------------------- exercise 4
+
+
+def conv_dw_variants(delta, a_prev, kernel, stride, padding):
+    """Wrong dJ/dw: delta (N, F, Ho, Wo), a_prev (N, C, H, W), kernel (KH, KW)."""
+    s, p, (kh, kw) = stride, padding, kernel
+    (n, f, ho, wo), (_, c, hh, ww) = delta.shape, a_prev.shape
+    a_pad = _pad(a_prev, p)
+    hk, wk = hh - (ho - 1) * s, ww - (wo - 1) * s  # the kernel an unpadded valid correlation yields
+    rh, rw = (hh + 2 * p - kh) % s, (ww + 2 * p - kw) % s  # rows/columns the forward pass never read
+
+    def right():
+        return ref_dw(delta, a_prev, kernel, s, p)
+
+    return Variants({
+        "the result is rotated by 180° (correlate the padded input with the residual, do not rotate)":
+            lambda: rot(right()),
+        "the residual was rotated by 180° (a convolution instead of a correlation)":
+            lambda: ref_dw(rot(delta), a_prev, kernel, s, p),
+        f"stride {s}: the residual was not dilated (s-1 zeros between its entries are missing)":
+            _skip(s > 1, lambda: ref_dw(delta, a_pad[..., :ho + kh - 1, :wo + kw - 1], kernel, 1)),
+        f"stride {s}: the residual was not dilated (s-1 zeros between its entries are missing), "
+        f"so the result has the wrong size":
+            _skip(s > 1 and max(ho, wo) > 1, lambda: ref_dw(delta, a_pad, (a_pad.shape[2] - ho + 1,
+                                                                            a_pad.shape[3] - wo + 1), 1)),
+        f"the correlation gives {kh + rh}x{kw + rw} values here (the last rows/columns of the padded input are never "
+        f"read at stride {s}); keep only the first KH x KW = {kh}x{kw}":
+            _skip(rh > 0 or rw > 0, lambda: ref_dw(delta, a_prev, (kh + rh, kw + rw), s, p)),
+        f"the padding {p} of a_prev was forgotten":
+            _skip(p > 0, lambda: ref_dw(delta, a_prev, (hk, wk), s) if min(hk, wk) > 0 else  # else: nothing left
+                  np.zeros((f, c, max(hk, 0), max(wk, 0)))),
+        f"the padding {p} of a_prev was forgotten (or put only at the bottom/right)":
+            _skip(p > 0, lambda: ref_dw(delta, _pad(a_prev, 0, 2 * p), kernel, s)),
+        "not summed over the batch: one gradient per example": _skip(n > 1, lambda: np.stack(
+            [ref_dw(delta[i:i + 1], a_prev[i:i + 1], kernel, s, p) for i in range(n)])),
+        "not summed over the batch: only the first example counts":
+            _skip(n > 1, lambda: ref_dw(delta[:1], a_prev[:1], kernel, s, p)),
+        "not summed over the batch: only the last example counts (overwritten instead of added)":
+            _skip(n > 1, lambda: ref_dw(delta[-1:], a_prev[-1:], kernel, s, p)),
+        f"averaged over the batch instead of summed (divided by N = {n})": _skip(n > 1, lambda: right() / n),
+        "the F and C axes are swapped (dw has shape (F, C, KH, KW))":
+            _skip(f > 1 or c > 1, lambda: right().transpose(1, 0, 2, 3)),
+    })
+
+
+def conv_db_variants(delta):
+    """Wrong dJ/db: delta (N, F, Ho, Wo)."""
+    n = delta.shape[0]
+    return Variants({
+        "not summed over the batch: one row per example": lambda: delta.sum(axis=(2, 3)),
+        "not summed over the batch: only the first example counts": _skip(n > 1, lambda: delta[0].sum(axis=(1, 2))),
+        f"averaged over the batch instead of summed (divided by N = {n})":
+            _skip(n > 1, lambda: delta.sum(axis=(0, 2, 3)) / n),
+        "not summed over the positions (only over the batch)": lambda: delta.sum(axis=0),
+        "averaged over the positions instead of summed": lambda: delta.sum(axis=0).mean(axis=(1, 2)),
+        "averaged over the batch and the positions instead of summed": lambda: delta.mean(axis=(0, 2, 3)),
+        "summed over the wrong axes (over the kernels F, not the batch)": lambda: delta.sum(axis=(1, 2, 3)),
+        "summed over the wrong axes (batch and kernels, not the positions)": lambda: delta.sum(axis=(0, 1)),
+    })
