@@ -193,3 +193,9 @@ def list_exercises():
                 last = f"{previous['score']:g}/{previous['max_score']:g}"
             path = path.relative_to(root) if path.exists() else f"{path.relative_to(root)} (missing)"
         click.echo(f"{exercise:<10} {public:>6g} {hidden:>6g}  {last:<12} {path}")
+
+
+from grader.cli_course import batch_command, export_command  # noqa: E402
+
+main.add_command(batch_command)
+main.add_command(export_command)

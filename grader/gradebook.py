@@ -1,0 +1,142 @@
+"""The batch's gradebook: one row per student and exercise (plus a row per file that could not be used).
+
+Rows are built from the result files on disk and what discovery found, so a batch that was interrupted and
+resumed produces exactly the same gradebook as one that ran straight through. Nothing in it depends on the time.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from pathlib import Path
+
+from grader.results import ResultsError, read_json, write_json_atomic
+
+COLUMNS = ("student_id", "name", "exercise", "score", "max_score", "status", "late", "file", "reason", "result")
+EXERCISE_ORDER = ("exercise1", "exercise2", "exercise3", "exercise4")
+
+
+def result_relpath(student: str, exercise: str) -> str:
+    return f"results/{student}/{exercise}.json"
+
+
+def row_key(row: dict) -> tuple:
+    order = EXERCISE_ORDER.index(row["exercise"]) if row["exercise"] in EXERCISE_ORDER else len(EXERCISE_ORDER)
+    return row["student_id"], order, row["exercise"], row["file"]
+
+
+def failure_reason(result: dict) -> str:
+    """Why a result is not full marks, in one line: its error, the one message all checks share, or a count."""
+    if result.get("error"):
+        return _first_line(result["error"])
+    tests = result.get("tests", [])
+    failed = [t for t in tests if t.get("status") != "passed"]
+    if not failed:
+        return ""
+    messages = {_first_line(t.get("output", "")) for t in failed}
+    if len(failed) == len(tests) and len(messages) == 1 and "" not in messages:
+        return messages.pop()
+    return f"{len(failed)} of {len(tests)} checks failed"
+
+
+def _first_line(text: str) -> str:
+    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
+    line = lines[0] if lines else ""
+    return line if len(line) <= 200 else line[:199] + "…"
+
+
+def result_row(student: str, name: str, exercise: str, label: str, late: bool, result: dict | None,
+               relpath: str) -> dict:
+    """The gradebook row of one graded (or ungradable) submission."""
+    if result is None:
+        return {"student_id": student, "name": name, "exercise": exercise, "score": 0.0, "max_score": 0.0,
+                "status": "error", "late": late, "file": label, "reason": "not graded yet (run the batch again)",
+                "result": ""}
+    return {"student_id": student, "name": name, "exercise": exercise, "score": float(result["score"]),
+            "max_score": float(result["max_score"]), "status": "error" if result.get("error") else "graded",
+            "late": late, "file": label, "reason": failure_reason(result), "result": relpath}
+
+
+def problem_row(problem, max_score: float) -> dict:
+    return {"student_id": problem.student, "name": problem.name, "exercise": problem.exercise, "score": 0.0,
+            "max_score": max_score, "status": "error", "late": False, "file": problem.label,
+            "reason": problem.reason, "result": ""}
+
+
+def build_rows(discovery, out: Path, max_scores: dict[str, float]) -> list[dict]:
+    """Every row of the gradebook, sorted by student, exercise and file."""
+    rows = []
+    for sub in discovery.submissions:
+        relpath = result_relpath(sub.student, sub.exercise)
+        try:
+            result = read_json(Path(out) / relpath)
+        except ResultsError:
+            result = None
+        rows.append(result_row(sub.student, sub.name, sub.exercise, sub.label, sub.late, result, relpath))
+    for problem in discovery.problems:
+        rows.append(problem_row(problem, max_scores.get(problem.exercise, 0.0)))
+    return sorted(rows, key=row_key)
+
+
+def csv_text(header, rows) -> str:
+    """CSV text with a header row; numbers as they should read (12, 12.5), booleans as yes/no."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([format_cell(value) for value in row])
+    return buffer.getvalue()
+
+
+def format_cell(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    if isinstance(value, float):
+        return format_number(value)
+    return "" if value is None else str(value)
+
+
+def format_number(value: float, digits: int = 2) -> str:
+    text = f"{round(float(value), digits):.{digits}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def write_text_atomic(text: str, path: Path) -> Path:
+    """Write a text file so that readers see the old file or the new one, never half of one."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise ResultsError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise ResultsError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        raise
+    return path
+
+
+def write_gradebook(rows: list[dict], out: Path, *, seed: int, max_scores: dict[str, float]) -> None:
+    """out/gradebook.csv and out/gradebook.json (the same rows, plus the seed and each exercise's points)."""
+    write_text_atomic(csv_text(COLUMNS, ([row[c] for c in COLUMNS] for row in rows)), Path(out) / "gradebook.csv")
+    document = {"seed": seed, "max_scores": max_scores, "columns": list(COLUMNS), "rows": rows}
+    write_json_atomic(document, Path(out) / "gradebook.json")
+
+
+def read_gradebook(out: Path) -> dict:
+    """The gradebook.json of a batch's output folder; ResultsError when it is missing or unreadable."""
+    path = Path(out) / "gradebook.json"
+    document = read_json(path)
+    if document is None:
+        raise ResultsError(f"no gradebook in {out} (expected {path}); run `grade batch SUBMISSIONS --out {out}` "
+                           f"first")
+    if not isinstance(document, dict) or not isinstance(document.get("rows"), list):
+        raise ResultsError(f"{path} is not a gradebook written by `grade batch`")
+    return document

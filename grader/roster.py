@@ -1,0 +1,111 @@
+"""Reading a roster (an LMS gradebook export) and finding the batch's students in it.
+
+A Canvas gradebook export (Grades > Export) starts ``Student, ID, SIS User ID, SIS Login ID, Section``, then one
+column per assignment named ``Title (assignment id)`` and total columns; its second row may say which assignments
+are muted, and a row starting ``Points Possible`` gives each assignment's points. A Moodle grade export has
+``First name, Surname, ID number, Institution, Department, Email address`` and ``Assignment: Title`` columns. Any
+CSV with one of the identity columns below works.
+
+A student of the batch (a Canvas user id, or a folder name) is found in the roster when it equals one of the row's
+identity values (case does not matter), or, failing that, when exactly one row has that e-mail user name
+(``jdoe`` for ``jdoe@uni.edu``) or that Canvas name key (``smithbob`` for ``Smith, Bob``).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+from typing import NamedTuple
+
+IDENTITY_COLUMNS = ("ID", "SIS User ID", "SIS Login ID", "Integration ID", "ID number", "Email address",
+                    "Username", "Email", "User ID")
+NAME_COLUMNS = ("Student", "Full name", "Name")
+NOT_ASSIGNMENTS = re.compile(r"Current Score|Current Points|Current Grade|Final Score|Final Points|Final Grade|"
+                             r"Override Score|Override Grade|Override Status|Course total|Last downloaded")
+_MUTED = re.compile(r"^\s*(Muted|Manual Posting.*)?\s*$", re.IGNORECASE)
+_TITLE_ID = re.compile(r"^(?P<title>.*?)\s*\((?P<id>\d+)\)\s*$")
+
+
+class RosterError(ValueError):
+    """The roster cannot be read; the message names the file and the reason."""
+
+
+class Roster(NamedTuple):
+    path: Path
+    header: tuple[str, ...]
+    rows: tuple[dict, ...]  # one per student, keyed by header
+    points: dict  # column -> the "Points Possible" row's value (Canvas), empty when absent
+
+    def assignment_columns(self) -> list[str]:
+        """Columns that are neither identity, name, section nor totals (Canvas: after "Section")."""
+        fixed = set(IDENTITY_COLUMNS) | set(NAME_COLUMNS) | {"LastName", "FirstName", "Section", "Root Account",
+                                                             "First name", "Surname", "Last name", "Institution",
+                                                             "Department"}
+        return [c for c in self.header if c and c not in fixed and not NOT_ASSIGNMENTS.search(c)]
+
+
+def canvas_key(name: str) -> str:
+    """How Canvas turns a sortable name into a file name part: 'Smith, Bob' -> 'smithbob'."""
+    return re.sub(r"[^\w]", "", name).lower()
+
+
+def split_title(column: str) -> tuple[str, str | None]:
+    """'Exercise 3 (12345)' -> ('Exercise 3', '12345')."""
+    match = _TITLE_ID.match(column)
+    return (match.group("title"), match.group("id")) if match else (column.strip(), None)
+
+
+def read_roster(path: Path) -> Roster:
+    """Read a roster CSV (UTF-8, with or without BOM; comma or semicolon separated)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise RosterError(f"roster not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RosterError(f"cannot read roster {path}: {exc}") from exc
+    lines = text.splitlines()
+    if not lines:
+        raise RosterError(f"roster {path} is empty")
+    delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
+    table = [row for row in csv.reader(lines, delimiter=delimiter)]
+    header = tuple(cell.strip() for cell in table[0])
+    if not any(c in IDENTITY_COLUMNS for c in header):
+        raise RosterError(f"roster {path} has no identity column (one of {', '.join(IDENTITY_COLUMNS)}); "
+                          f"its header is: {', '.join(header)}")
+    rows, points = [], {}
+    for raw in table[1:]:
+        row = dict(zip(header, (cell.strip() for cell in raw)))
+        if raw and "Points Possible" in raw[0]:
+            points = row
+        elif all(_MUTED.match(cell) for cell in raw):
+            continue  # blank, or Canvas's muted / manual-posting row
+        else:
+            rows.append(row)
+    return Roster(path, header, tuple(rows), points)
+
+
+def match_students(roster: Roster, students: dict[str, str]) -> tuple[dict[str, int], list[str]]:
+    """Map each student id (-> display name) to the index of its roster row; also return those not found."""
+    exact: dict[str, set[int]] = {}
+    loose: dict[str, set[int]] = {}
+    for index, row in enumerate(roster.rows):
+        for column in IDENTITY_COLUMNS:
+            value = row.get(column, "")
+            if value:
+                exact.setdefault(value.lower(), set()).add(index)
+                if "@" in value:
+                    loose.setdefault(value.split("@")[0].lower(), set()).add(index)
+        for column in NAME_COLUMNS:
+            if row.get(column):
+                loose.setdefault(canvas_key(row[column]), set()).add(index)
+    found, missing = {}, []
+    for student, name in sorted(students.items()):
+        hits = exact.get(student.lower()) or loose.get(student.lower()) or (
+            loose.get(canvas_key(name)) if name else None)
+        if hits and len(hits) == 1:
+            found[student] = next(iter(hits))
+        else:
+            missing.append(student)
+    return found, missing

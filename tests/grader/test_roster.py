@@ -1,0 +1,57 @@
+"""Reading LMS rosters and finding the batch's students in them."""
+
+import pytest
+
+from grader.roster import RosterError, canvas_key, match_students, read_roster, split_title
+
+CANVAS_EXPORT = (
+    "Student,ID,SIS User ID,SIS Login ID,Section,Exercise 3: Full convolution (12345),Quiz 1 (999),"
+    "Current Score,Final Score\n"
+    ",,,,,Muted,,,\n"
+    "    Points Possible,,,,,10.00,5.00,(read only),(read only)\n"
+    "\"Smith, Bob\",340934,S001,bsmith,Sec A,,,0,0\n"
+    "\"Lane, Wells\",334244,S002,wlane,Sec A,4.00,,40,40\n"
+)
+
+
+def test_read_canvas_export(tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text("\ufeff" + CANVAS_EXPORT, encoding="utf-8")
+    roster = read_roster(path)
+    assert roster.header[:5] == ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
+    assert [r["ID"] for r in roster.rows] == ["340934", "334244"]
+    assert roster.points["Exercise 3: Full convolution (12345)"] == "10.00"
+    assert roster.assignment_columns() == ["Exercise 3: Full convolution (12345)", "Quiz 1 (999)"]
+
+
+def test_semicolons_and_bad_rosters(tmp_path):
+    path = tmp_path / "moodle.csv"
+    path.write_text("First name;Surname;ID number;Email address\nAnne;Able;A1;anne@uni.edu\n")
+    roster = read_roster(path)
+    assert roster.rows[0]["Email address"] == "anne@uni.edu"
+    (tmp_path / "none.csv").write_text("name,score\nx,1\n")
+    with pytest.raises(RosterError, match="no identity column"):
+        read_roster(tmp_path / "none.csv")
+    with pytest.raises(RosterError, match="roster not found"):
+        read_roster(tmp_path / "missing.csv")
+
+
+def test_match_students_by_id_login_email_user_and_canvas_key(tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text("Student,ID,SIS User ID,SIS Login ID,Section,Email\n"
+                    "\"Smith, Bob\",340934,S001,BSmith,A,bob@uni.edu\n"
+                    "\"Lane, Wells\",334244,S002,wlane,A,wl@uni.edu\n"
+                    "\"Twin, A\",1,T1,twin,A,t@uni.edu\n"
+                    "\"Twin, A\",2,T2,twin,A,t2@uni.edu\n")
+    roster = read_roster(path)
+    found, missing = match_students(roster, {"340934": "", "bsmith": "", "S002": "", "wl": "",
+                                             "lanewells": "", "zz": "lanewells", "twin": "", "nobody": ""})
+    assert found == {"340934": 0, "bsmith": 0, "S002": 1, "wl": 1, "lanewells": 1, "zz": 1}
+    assert missing == ["nobody", "twin"]  # "twin" is ambiguous: two rows have that login
+
+
+def test_helpers():
+    assert canvas_key("Smith, Bob") == "smithbob"
+    assert canvas_key("O'Neil-Ray, Zoë") == "oneilrayzoë"
+    assert split_title("Exercise 3 (12345)") == ("Exercise 3", "12345")
+    assert split_title("Exercise 3") == ("Exercise 3", None)
