@@ -1,9 +1,11 @@
 """The sandbox worker: the loop that loads and calls a submission, in a process forked by the zygote.
 
-Runs after grader/_zygote.py has set the process up (own process group, limits, unprivileged uid). Loaded
+Runs once grader/_zygote.py and grader/_confine.py have set the process up (own process group, limits,
+unprivileged uid). Loaded
 by the zygote from its file path, with ``wire`` set to grader/wire.py loaded the same way; never imported by
 the grader. Requests come on fd 3 as wire frames: ``{"op": "load", "filename": f}`` with the source as value,
-then ``{"op": "call", "name": n}`` with ``(args, kwargs)`` as value. Replies carry ``status``: ``ok`` (value:
+then ``{"op": "call", "name": n}`` with ``(args, kwargs)`` as value; each has a ``seq`` number that its reply
+repeats. Replies carry ``status``: ``ok`` (value:
 the return value), ``notimpl``, ``missing``, ``memory``, ``exit`` (``code``: "sys.exit(0)") or ``raised``
 (``type``, ``message``, ``traceback``: the submission's frames only; ``fatal``: a BaseException).
 """
@@ -34,9 +36,9 @@ class _Blocker:
         return None
 
 
-def serve(fd, *, cpu_budget, cpu_hard):
-    """Answer requests on socket fd until the parent closes it; never returns."""
-    outputs = _isolate()
+def serve(fd, outputs, *, cpu_budget, cpu_hard):
+    """Answer requests on socket fd until the parent closes it; never returns.
+    outputs: the stdout/stderr streams from isolate(), flushed after each request."""
     conn = socket.socket(fileno=fd)
     state = {"cpu": (cpu_budget, cpu_hard), "outputs": outputs}
     while True:
@@ -45,6 +47,7 @@ def serve(fd, *, cpu_budget, cpu_hard):
         except (OSError, EOFError, wire.ProtocolError):
             os._exit(0)  # the parent went away
         reply, result = _dispatch(control, value, state)
+        reply["seq"] = control.get("seq")
         try:
             chunks = _pack(reply, result)
             del result
@@ -53,7 +56,8 @@ def serve(fd, *, cpu_budget, cpu_hard):
             os._exit(0)
 
 
-def _isolate():
+def isolate():
+    """Block our packages, and give the submission fresh line-buffered stdout/stderr on fds 1 and 2."""
     sys.meta_path.insert(0, _Blocker)
     for name in [m for m in sys.modules if m.partition(".")[0] in BLOCKED]:
         del sys.modules[name]
@@ -120,7 +124,7 @@ def _pack(reply, result):
     try:
         return wire.pack(reply, result, strict=False)
     except MemoryError:
-        return wire.pack({"status": "memory"})
+        return wire.pack({"status": "memory", "seq": reply.get("seq")})
     except Exception as exc:  # a value whose encoding broke in an unforeseen way
         try:
             name = type(result).__name__

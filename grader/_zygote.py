@@ -6,23 +6,26 @@ PATHs given (the directory holding numpy). It never imports the grader and never
 
 Control protocol (one JSON message per SOCK_SEQPACKET packet on CONTROL_FD):
 - zygote -> parent, once: ``{"ready": pid}``.
-- parent -> zygote: ``{"op": "fork", "cwd": ..., "memory": ..., "timeout": ..., "fsize": ...}`` with the
-  output file's fd attached (SCM_RIGHTS). Reply ``{"pid": pid}`` with two fds attached: the worker's
-  connection (SOCK_STREAM) and a status socket on which the zygote writes ``"exit N"`` or ``"signal N"``
-  once it has reaped the worker; or ``{"error": text}``.
+- parent -> zygote: ``{"op": "fork", "cwd", "memory", "timeout", "fsize", "drop_uid"}`` with the output
+  file's fd attached (SCM_RIGHTS). The zygote forks; the worker sets itself up (grader/_confine.py) and
+  reports on a pipe before any submission code can run. Reply ``{"pid": pid}`` with two fds attached: the
+  worker's connection (SOCK_STREAM, fd 3 in the worker) and a status socket on which the zygote writes
+  ``"exit N"`` or ``"signal N"`` once it has reaped the worker; or ``{"error": text}`` if setup failed.
 The zygote reaps every child, is the child subreaper (processes a submission orphans come back to it) and
 kills any child that is not a live worker; when the parent goes away it kills all workers and exits.
 """
 
+import fcntl
+import gc
 import os
-import resource
+import select
 import signal
 import socket
 import sys
 
 _BOOT_PATH = list(sys.path)
-PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 4, 36
-NOBODY = 65534
+confine = None  # grader/_confine.py, loaded from its path by main()
+SETUP_TIMEOUT = 10.0  # seconds for a forked worker to report that it is set up
 PRELOAD = ("numpy.fft", "numpy.random")  # imported when idle, last first
 
 
@@ -37,17 +40,20 @@ def main():
     import numpy.lib.stride_tricks  # noqa: F401
 
     here = os.path.dirname(os.path.abspath(__file__))
+    global confine
+    confine = _load(importlib.util, "_sandbox_confine", os.path.join(here, "_confine.py"))
     worker = _load(importlib.util, "_sandbox_worker", os.path.join(here, "_worker.py"))
     worker.wire = _load(importlib.util, "_sandbox_wire", os.path.join(here, "wire.py"))
     ctl = socket.socket(fileno=ctl_fd)
-    _prctl(PR_SET_CHILD_SUBREAPER, 1)
-    _prctl(PR_SET_DUMPABLE, 0)
+    confine.prctl(confine.PR_SET_CHILD_SUBREAPER, 1)
+    confine.prctl(confine.PR_SET_DUMPABLE, 0)
     wake_r, wake_w = socket.socketpair()
     wake_r.setblocking(False)
     wake_w.setblocking(False)
     signal.set_wakeup_fd(wake_w.fileno())
     signal.signal(signal.SIGCHLD, lambda signum, frame: None)
     signal.signal(signal.SIGTERM, _terminate)
+    gc.freeze()  # forked workers then leave these objects to the collector untouched: fewer copied pages
     ctl.send(json.dumps({"ready": os.getpid()}).encode())
     _serve(ctl, wake_r, worker, json, selectors)
 
@@ -113,95 +119,75 @@ def _handle(ctl, data, fds, workers, worker, json):
 
 
 def _fork(request, out_fd, workers, worker):
+    """Fork a worker; return once it is set up: (pid, parent's connection fd, status fd)."""
+    packages = confine.packages()
     parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     parent_fd, child_fd = parent_end.detach(), child_end.detach()
+    ack_r, ack_w = os.pipe()
     try:
         pid = os.fork()
     except BaseException:
-        os.close(parent_fd)
-        os.close(child_fd)
+        for fd in (parent_fd, child_fd, ack_r, ack_w):
+            os.close(fd)
         raise
     if pid == 0:
         try:
-            _child(request, out_fd, child_fd, worker)
+            _child(request, out_fd, child_fd, ack_w, worker, packages)
         finally:
             os._exit(70)
     os.close(child_fd)
+    os.close(ack_w)
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     workers[pid] = ours.detach()
+    ack = _read_ack(ack_r)
+    if ack != b"ok":
+        _kill_group(pid)
+        os.close(parent_fd)
+        theirs.close()
+        raise RuntimeError(f"worker setup failed: {ack.decode('utf-8', 'replace') or 'no answer'}")
     return pid, parent_fd, theirs.detach()
 
 
-def _child(request, out_fd, conn_fd, worker):
-    """In the forked worker: isolate, limit, drop privileges, then serve the parent on fd 3."""
-    os.setsid()  # own session and process group: the parent kills the whole group
-    signal.set_wakeup_fd(-1)
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past RLIMIT_FSIZE fail with EFBIG instead
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    os.dup2(out_fd, 1)
-    os.dup2(out_fd, 2)
-    os.dup2(conn_fd, 3)
-    os.closerange(4, 1 << 20)  # the control socket, other workers' status sockets, ...
-    cwd = request["cwd"]
-    memory, fsize, timeout = int(request["memory"]), int(request["fsize"]), float(request["timeout"])
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
-    resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
-    cpu_hard = int(max(600, 60 * timeout))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu_hard, cpu_hard))
-    if request["drop_uid"] and os.geteuid() == 0:
-        path_fds = _open_dirs(sys.path)
-        os.chown(cwd, NOBODY, NOBODY)
-        resource.setrlimit(resource.RLIMIT_NPROC, (64, 64))  # fork bombs (counted per uid)
-        os.setgroups([])
-        os.setresgid(NOBODY, NOBODY, NOBODY)
-        os.setresuid(NOBODY, NOBODY, NOBODY)
-        if os.getuid() != NOBODY or os.geteuid() != NOBODY:
-            os._exit(71)
-        _reroute_paths(path_fds)
-    os.chdir(cwd)
-    os.environ.update(HOME=cwd, TMPDIR=cwd, PWD=cwd)
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))  # last: it may already be near the limit
-    worker.serve(3, cpu_budget=int(timeout) + 1, cpu_hard=cpu_hard)
+def _read_ack(fd):
+    """The worker's setup report: b"ok", or the error that stopped it."""
+    data = b""
+    try:
+        poll = select.poll()
+        poll.register(fd, select.POLLIN)
+        while poll.poll(SETUP_TIMEOUT * 1000):
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                break
+            data += chunk
+    finally:
+        os.close(fd)
+    return data
 
 
-def _open_dirs(paths):
-    fds = {}
-    for path in paths:
-        try:
-            fds[path] = os.open(path, os.O_PATH | os.O_DIRECTORY)
-        except OSError:
-            pass
-    return fds
-
-
-def _reroute_paths(fds):
-    """After the uid drop: reach import directories that the sandbox uid cannot (say Python under a
-    0700 /root) through the directory fds opened before it (a process may always use its own
-    /proc/self/fd). Rewrites sys.path and the __path__ of packages already imported from them."""
-    moved = {}
-    for path, fd in fds.items():
-        if os.access(path, os.R_OK | os.X_OK):
-            os.close(fd)
-        else:
-            moved[path] = f"/proc/self/fd/{fd}"
-    if not moved:
-        return
-    sys.path[:] = [moved.get(p, p) for p in sys.path]
-    for module in list(sys.modules.values()):
-        paths = vars(module).get("__path__") if type(module) is type(sys) else None  # no module __getattr__
-        if type(paths) is list:
-            paths[:] = [_moved(p, moved) for p in paths]
-
-
-def _moved(path, moved):
-    for old, new in moved.items():
-        if type(path) is str and (path == old or path.startswith(old + os.sep)):
-            return new + path[len(old):]
-    return path
+def _child(request, out_fd, conn_fd, ack_fd, worker, packages):
+    """In the forked worker: isolate, limit, drop privileges, report on ack_fd, then serve fd 3."""
+    ack = ack_fd
+    try:
+        os.setsid()  # own session and process group: the parent kills the whole group
+        signal.set_wakeup_fd(-1)
+        for signum in (signal.SIGCHLD, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_DFL)
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past RLIMIT_FSIZE fail with EFBIG instead
+        sources = [os.open(os.devnull, os.O_RDONLY), out_fd, out_fd, conn_fd, ack_fd]
+        sources = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10) for fd in sources]  # out of the targets' way
+        for target, fd in enumerate(sources):
+            os.dup2(fd, target, inheritable=target < 3)  # 0-2: stdin, stdout, stderr; 3: parent; 4: ack
+        ack = 4
+        os.closerange(5, 1 << 20)  # the control socket, other workers' status sockets, ...
+        confine.limit_and_drop(request, packages)
+        outputs = worker.isolate()
+    except BaseException as exc:
+        os.write(ack, f"{type(exc).__name__}: {exc}".encode()[:4000])
+        raise
+    os.write(ack, b"ok")
+    os.close(ack)
+    timeout = float(request["timeout"])
+    worker.serve(3, outputs, cpu_budget=int(timeout) + 1, cpu_hard=confine.cpu_hard(timeout))
 
 
 def _preload(name):
@@ -209,6 +195,7 @@ def _preload(name):
         __import__(name)
     except Exception:
         pass
+    gc.freeze()
 
 
 def _drain(sock):
@@ -230,7 +217,8 @@ def _reap(workers):
         fd = workers.pop(pid, None)
         if fd is None:
             continue
-        text = f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"exit {os.waitstatus_to_exitcode(status)}"
+        code = os.waitstatus_to_exitcode(status)  # -N: killed by signal N
+        text = f"signal {-code}" if code < 0 else f"exit {code}"
         try:
             os.write(fd, text.encode())
         except OSError:
@@ -260,14 +248,6 @@ def _kill_group(pid):
             kill(pid, signal.SIGKILL)
         except OSError:
             pass
-
-
-def _prctl(option, value):
-    try:
-        import ctypes
-        ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass  # best effort: not Linux, or no libc symbol
 
 
 if __name__ == "__main__":

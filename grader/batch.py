@@ -15,6 +15,8 @@ another exercise's file) gets a 0 row with the reason and never stops the batch.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import hashlib
 import time
@@ -76,10 +78,10 @@ def run_batch(submissions: Path, out: Path, *, workers: int | None = None, seed:
 
     submissions, out = Path(submissions), Path(out)
     _check_paths(submissions, out)
-    seed = _batch_seed(out, seed, submissions)
     counter = {"done": 0, "total": 0}
     try:
-        with open_submissions(submissions) as found:
+        with _locked(out), open_submissions(submissions) as found:
+            seed = _batch_seed(out, seed, submissions)
             max_scores = {ex: max_score(ex, include_hidden=True) for ex in _exercises(found)}
             todo, kept = plan(found, out, seed)
             counter["total"] = len(todo)
@@ -116,6 +118,22 @@ def _check_paths(submissions: Path, out: Path) -> None:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise BatchError(f"cannot create --out {out}: {exc.strerror or exc}") from exc
+
+
+@contextlib.contextmanager
+def _locked(out: Path):
+    """Hold out/.lock while grading, so two batches never write the same folder (a POSIX lock: the workers
+    forked meanwhile do not inherit it, and it goes away with this process, even after kill -9)."""
+    try:
+        handle = open(out / ".lock", "a+")
+    except OSError as exc:
+        raise BatchError(f"cannot write in --out {out}: {exc.strerror or exc}") from exc
+    with handle:
+        try:
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise BatchError(f"another `grade batch` is writing to {out}; wait for it to finish") from None
+        yield
 
 
 def _batch_seed(out: Path, seed: int | None, submissions: Path) -> int:
@@ -181,8 +199,7 @@ def _still_valid(path: Path, task: Task, seed: int) -> bool:
         return False
     return (isinstance(result, dict) and not result.get("batch_retry") and result.get("seed") == seed
             and result.get("file_sha256") == task.sha256 and result.get("grader_version") == __version__
-            and result.get("exercise") == task.exercise and result.get("student_id") == task.student
-            and result.get("file") == task.label)
+            and result.get("exercise") == task.exercise and result.get("student_id") == task.student)
 
 
 def grade_task(task: Task, seed: int, limits: Limits) -> dict:

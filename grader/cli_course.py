@@ -55,12 +55,7 @@ def batch_command(submissions, out, workers, seed, timeout, memory, quiet):
     except BatchError as exc:
         raise click.ClickException(str(exc)) from None
     except BatchInterrupted as stop:
-        if progress:
-            progress.close()
-        click.echo(f"\nInterrupted: {stop.done} of {stop.total} submissions graded this run; their results are "
-                   f"saved in {stop.out}/results.\nRun the same command again to grade the rest:\n"
-                   f"  grade batch {submissions} --out {out}", err=True)
-        sys.exit(130)
+        _say_interrupted(stop, progress, submissions, out)
     finally:
         if progress:
             progress.close()
@@ -69,6 +64,16 @@ def batch_command(submissions, out, workers, seed, timeout, memory, quiet):
     click.echo(f"\n{report.total} submissions ({report.graded} graded now, {report.reused} kept from an earlier "
                f"run), seed {report.seed}. Gradebook: {report.out / 'gradebook.csv'}, summary: "
                f"{report.out / 'summary.html'}", err=quiet)
+
+
+def _say_interrupted(stop, progress, submissions, out):
+    """Ctrl-C: how much is saved and how to go on; exit status 130 like any interrupted command."""
+    if progress:
+        progress.close()
+    click.echo(f"\nInterrupted: {stop.done} of {stop.total} submissions graded this run; their results are "
+               f"saved in {stop.out}/results.\nRun the same command again to grade the rest:\n"
+               f"  grade batch {submissions} --out {out}", err=True)
+    sys.exit(130)
 
 
 class _Progress:

@@ -14,8 +14,8 @@ csv         One row per student: student_id, name, one column per exercise, tota
 gradescope  results.json per submission in ``<output>/<student id>/<exercise>/results.json`` with the documented
             Gradescope fields only; our own fields (student, seed, sha256 ...) are under ``extra_data``.
 
-Rows are sorted and nothing depends on the time, so the same batch always exports the same bytes. A submission
-that was not graded is 0; an exercise a student did not hand in is left blank (the LMS keeps what it has).
+Rows are sorted and nothing depends on the time: the same batch always exports the same bytes. A submission that
+was not graded is 0; an exercise a student did not hand in is blank (the LMS keeps what it has).
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ DEFAULT_NAMES = {"canvas": "canvas.csv", "moodle": "moodle.csv", "csv": "grades.
 CANVAS_IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 CANVAS_ID_COLUMNS = ("ID", "SIS User ID", "SIS Login ID")
 MOODLE_ID_COLUMNS = ("ID number", "Email address", "Username")
-GRADESCOPE_KEYS = ("score", "execution_time", "output", "visibility", "stdout_visibility", "extra_data", "tests")
 GRADESCOPE_TEST_KEYS = ("score", "max_score", "status", "name", "output", "visibility")
 FEEDBACK_LIMIT = 1500
 

@@ -26,13 +26,15 @@ SUBMISSIONS is a folder, or a .zip of one (extracted safely into a temporary fol
    folder) is opened too.
 
 Which exercise a file is comes from its name: ``exercise3.py``, ``Exercise_3.ipynb``, ``ex3.py``,
-``lab_exercise03_final.py`` are all exercise3. A .py or .ipynb file that names no exercise, a file of an exercise
-that is not a .py or .ipynb (``exercise3.pdf``), and a student folder without any submission each get a row that
-says so. Other files (PDFs, images, ``__MACOSX``, hidden files) are listed as ignored.
+``lab_exercise03_final.py`` are all exercise3 (a notebook of our release also says it in its metadata). A .py or
+.ipynb file that names no exercise, a file of an exercise that is not a .py or .ipynb (``exercise3.pdf``), and a
+student folder without any submission each get a row that says so. Other files (PDFs, images, ``__MACOSX``,
+hidden files) are listed as ignored.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import tempfile
 from contextlib import contextmanager
@@ -40,6 +42,7 @@ from pathlib import Path
 from typing import Iterator, NamedTuple
 
 from grader.archive import ArchiveError, extract_zip
+from grader.notebook import META_KEY
 
 EXERCISES = ("exercise1", "exercise2", "exercise3", "exercise4")
 CODE_SUFFIXES = (".py", ".ipynb")
@@ -218,7 +221,7 @@ class _Collector:
         if suffix == ".zip":
             self._nested_zip(student, name, file, label, late, rank)
             return
-        exercise = exercise_of(shown)
+        exercise = exercise_of(shown) or (_declared_exercise(file) if suffix == ".ipynb" else None)
         if suffix in CODE_SUFFIXES and exercise in EXERCISES:
             self.found.append(Submission(student, name, exercise, file, label, late, rank))
         elif suffix in CODE_SUFFIXES and exercise is None:
@@ -268,6 +271,16 @@ class _Collector:
         chosen = sorted(best.values(), key=lambda s: (s.student, order[s.exercise]))
         return Discovery(layout, tuple(chosen), tuple(superseded),
                          tuple(sorted(problems, key=lambda p: (p.student, p.label))), tuple(sorted(self.ignored)))
+
+
+def _declared_exercise(path: Path) -> str | None:
+    """The exercise a notebook of our release declares in its metadata (for notebooks renamed by students)."""
+    try:
+        metadata = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+        declared = metadata.get(META_KEY, {}).get("exercise")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return declared if isinstance(declared, str) else None
 
 
 def _walk(folder: Path, depth: int) -> list[Path]:

@@ -23,9 +23,9 @@ import weakref
 from typing import NamedTuple
 
 from grader import wire
-from grader.forkserver import prestart, spawn_worker
+from grader.forkserver import SandboxUnavailable, prestart, spawn_worker
 
-__all__ = ["Sandbox", "Limits", "DEFAULT_LIMITS", "prestart", "SubmissionError", "NotImplementedYet",
+__all__ = ["Sandbox", "Limits", "DEFAULT_LIMITS", "prestart", "SandboxUnavailable", "SubmissionError", "NotImplementedYet",
            "FunctionMissing", "SubmissionRaised", "TimedOut", "OutOfMemory", "Crashed", "Exited", "LoadFailed"]
 
 FILE_SIZE_LIMIT = 16 << 20  # RLIMIT_FSIZE of a worker: caps every file it writes, its output included
@@ -120,6 +120,7 @@ class Sandbox:
             raise ValueError(f"limits must be positive and finite, got {limits}")
         self.source, self.filename, self.limits = source, filename, limits
         self._load_error = None
+        self._seq = 0  # numbers requests: a reply must carry its request's number
         self._res = _Resources()
         self._finalizer = weakref.finalize(self, self._res.release)
 
@@ -159,9 +160,10 @@ class Sandbox:
             raise ValueError("the sandbox is closed")
         if not isinstance(name, str) or not name.isidentifier():
             raise ValueError(f"name must be a function name, got {name!r}")
-        chunks = wire.pack({"op": "call", "name": name}, (args, kwargs), strict=True)
+        seq = self._next_seq()
+        chunks = wire.pack({"op": "call", "name": name, "seq": seq}, (args, kwargs), strict=True)
         self._start()
-        reply, value = self._exchange(chunks)
+        reply, value = self._exchange(chunks, seq)
         if reply["status"] == "missing":
             raise FunctionMissing(f"the submission has no function `{name}`")
         return value
@@ -176,23 +178,29 @@ class Sandbox:
         res = self._res
         res.worker = spawn_worker(cwd=res.cwd, memory=self.limits.memory, timeout=self.limits.timeout,
                                   fsize=FILE_SIZE_LIMIT, output_fd=res.output.fileno(), drop_uid=_drop_uid())
-        chunks = wire.pack({"op": "load", "filename": self.filename}, self.source, strict=True)
+        seq = self._next_seq()
+        chunks = wire.pack({"op": "load", "filename": self.filename, "seq": seq}, self.source, strict=True)
         try:
-            self._exchange(chunks)
+            self._exchange(chunks, seq)
         except SubmissionError as exc:
             self._res.kill_worker()
             text = exc.message if not isinstance(exc, TimedOut) else exc.message + " while loading"
             self._load_error = LoadFailed(f"the submission could not be loaded: {text}", exc.traceback)
             raise self._load_error from None
 
-    def _exchange(self, chunks):
-        """Send a request, wait for the reply -> (reply, value), or raise the SubmissionError it means."""
+    def _next_seq(self):
+        self._seq += 1
+        return self._seq
+
+    def _exchange(self, chunks, seq):
+        """Send request number `seq`, wait for its reply -> (reply, value), or raise the SubmissionError
+        it means."""
         worker = self._res.worker
         deadline = time.monotonic() + self.limits.timeout
         try:
             wire.send_frame(worker.conn, chunks, deadline)
             reply, value = wire.recv_frame(worker.conn, deadline)
-            status = _check_reply(reply)
+            status = _check_reply(reply, seq)
         except TimeoutError:
             self._res.kill_worker()
             raise TimedOut(f"timed out after {self.limits.timeout:g} s") from None
@@ -223,8 +231,10 @@ def _drop_uid():
     return os.geteuid() == 0
 
 
-def _check_reply(reply):
+def _check_reply(reply, seq):
     """Validate a worker's reply fields; -> status. ProtocolError if anything is off."""
+    if reply.get("seq") != seq or type(reply.get("seq")) is not int:
+        raise wire.ProtocolError("reply out of sequence")
     status = reply.get("status")
     fields = {"ok": (), "missing": (), "notimpl": (), "memory": (), "exit": ("code",),
               "raised": ("type", "message", "traceback")}.get(status) if type(status) is str else None
@@ -234,8 +244,9 @@ def _check_reply(reply):
         if type(reply.get(key)) is not str or len(reply[key]) > MAX_REPLY_TEXT:
             raise wire.ProtocolError(f"bad reply field {key!r}")
     if status == "raised":
-        if type(reply.get("fatal")) is not bool or not reply["type"].isidentifier():
+        if type(reply.get("fatal")) is not bool:
             raise wire.ProtocolError("bad exception reply")
+        reply["type"] = " ".join(reply["type"].split())[:200] or "Exception"
         reply["message"] = " ".join(reply["message"].split())[:1000]
     if status == "exit":
         reply["code"] = " ".join(reply["code"].split())[:200]

@@ -18,6 +18,8 @@ as a second witness; `witnesses_agree` raises GraderBug when the two disagree):
 - `conv_dw(delta, a_prev, kernel_size, stride=, padding=)` -> dJ/dw (F, C, KH, KW).
 - `conv_db(delta)` -> dJ/db (F,).
 
+`conv_length` and `conv_out` help the checks draw conv shapes (e.g. sizes the stride does not divide).
+
 A conv layer is linear in x, in w and in b, so its derivative does not depend on the point: we differentiate at 0,
 where the perturbed outputs are exactly h*(...) and rounding is smallest (the truth is then good to ~1e-12).
 """

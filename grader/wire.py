@@ -171,32 +171,34 @@ def _encode(x, buffers, budget, strict, depth):
     return _opaque(x, None, strict)
 
 
-def _encode_array(x, buffers, budget, strict):
+def _encode_array(x, buffers, budget, strict, shown=None):
+    """An ndarray (or, via _encode_npscalar, a numpy scalar shown as `shown` if it is not plain data)."""
+    shown = x if shown is None else shown
     try:
         a = x.view(np.ndarray)  # any subclass -> a plain ndarray over the same data
         dt = a.dtype
         if dt.kind not in "biufc" or dt.fields is not None or dt.subdtype is not None:
-            return _opaque(x, f"array of dtype {dt}", strict)
+            return _opaque(shown, f"{type(shown).__name__} of dtype {dt}", strict)
         if dt.byteorder == ">":
             a = a.astype(dt.newbyteorder("<"))
         if a.dtype.str not in DTYPES:
-            return _opaque(x, f"array of dtype {dt}", strict)
+            return _opaque(shown, f"{type(shown).__name__} of dtype {dt}", strict)
         if a.nbytes > budget[0]:
-            return _opaque(x, f"array of shape {a.shape} too large to transfer ({a.nbytes} bytes)", strict)
+            return _opaque(shown, f"array of shape {a.shape} too large to transfer ({a.nbytes} bytes)", strict)
         if dt.kind == "b":
             a = np.asarray(a.view(np.uint8) != 0)  # canonical 0/1 bytes even for a bool view of other bytes
         buf = memoryview(np.ascontiguousarray(a).reshape(-1).view(np.uint8))
     except (TypeError, ValueError, AttributeError, MemoryError) as exc:
         if strict or isinstance(exc, MemoryError):
             raise
-        return _opaque(x, f"array that could not be converted ({type(exc).__name__})", strict)
+        return _opaque(shown, f"array that could not be converted ({type(exc).__name__})", strict)
     budget[0] -= buf.nbytes
     buffers.append(buf)
     return {"A": [a.dtype.str, list(a.shape), len(buffers) - 1]}
 
 
 def _encode_npscalar(x, buffers, budget, strict):
-    node = _encode_array(np.asarray(x), buffers, budget, strict)
+    node = _encode_array(np.asarray(x), buffers, budget, strict, shown=x)
     if "A" not in node:
         return node
     dtype, _shape, index = node["A"]

@@ -43,14 +43,14 @@ def activation_forward(z, kind):
     if kind == "sigmoid":
         inner = a = _sigmoid(z)
     elif kind == "tanh":
-        inner = a = np.tanh(z, out=np.empty(z.shape))
+        inner = a = np.tanh(z, out=np.empty_like(z))
     elif kind == "relu":
         inner = z > 0
         a = np.where(inner, z, 0.0)  # max(z, 0)
     else:
-        inner = np.multiply(z, LENET_S, out=np.empty(z.shape))
+        inner = np.multiply(z, LENET_S, out=np.empty_like(z))
         np.tanh(inner, out=inner)  # tanh(S z)
-        a = np.multiply(inner, LENET_A, out=np.empty(z.shape))  # A tanh(S z)
+        a = np.multiply(inner, LENET_A, out=np.empty_like(z))  # A tanh(S z)
     return a, ActivationCache(kind, inner)
 
 
@@ -59,10 +59,10 @@ def _derivative_from(kind, inner):
     if kind == "relu":
         return inner.astype(np.float64)  # relu'(z) = [z > 0], so relu'(0) = 0
     if kind == "sigmoid":
-        d = np.subtract(1.0, inner, out=np.empty(inner.shape))
+        d = np.subtract(1.0, inner, out=np.empty_like(inner, dtype=np.float64))
         d *= inner  # s (1 - s)
         return d
-    d = np.multiply(inner, inner, out=np.empty(inner.shape))
+    d = np.multiply(inner, inner, out=np.empty_like(inner, dtype=np.float64))
     np.subtract(1.0, d, out=d)  # 1 - t^2
     if kind == "lenet_tanh":
         d *= LENET_A * LENET_S  # A S (1 - tanh(S z)^2)

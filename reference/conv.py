@@ -6,7 +6,10 @@
 The forward pass copies the input into a patch matrix (one strided copy per kernel offset (p, q)) and does a
 single matrix product. The backward pass rebuilds that matrix for dw (caching the input instead of the
 KH*KW times larger matrix keeps memory small), then reuses its buffer for dJ/dpatches and scatter-adds dx
-per kernel offset.
+per kernel offset. Outputs (out, dx) are NCHW arrays stored channel-major (a transposed view of a (C, N, H, W)
+buffer), which is what the matrix product produces; element-wise layers keep that layout and the next
+convolution reads it without a copy. Few large temporaries matter: on the development VM a page fault on
+fresh memory costs about 3 us, more than the arithmetic.
 """
 import operator
 from typing import NamedTuple, Optional
@@ -103,7 +106,8 @@ def conv2d_forward(x, w, b, *, stride=1, padding=0, connections=None):
     stride: int >= 1; padding: int >= 0 zeros on every side.
     connections: optional sequence of F sequences of input-map indices (LeNet-5's C3 table); weights of
         unlisted (f, c) pairs are treated as 0 and get gradient 0.
-    Returns out (N, F, Ho, Wo) with Ho = (H + 2*padding - KH) // stride + 1 (same for Wo), and a ConvCache.
+    Returns out (N, F, Ho, Wo) with Ho = (H + 2*padding - KH) // stride + 1 (same for Wo), and a ConvCache
+    (which refers to x: do not modify x before the backward pass).
     """
     x, w, b = _float_array("x", x, 4), _float_array("w", w, 4), _float_array("b", b, 1)
     stride, padding = _int_param("stride", stride, 1), _int_param("padding", padding, 0)
@@ -137,7 +141,7 @@ def conv2d_backward(dout, cache):
     dout = _float_array("dout", dout, 4)
     if dout.shape != (N, F, Ho, Wo):
         raise ValueError(f"dout must have shape {(N, F, Ho, Wo)} (the forward output), got {dout.shape}")
-    d = dout.transpose(1, 0, 2, 3).reshape(F, N * Ho * Wo)  # (F, N*Ho*Wo) copy
+    d = dout.transpose(1, 0, 2, 3).reshape(F, N * Ho * Wo)  # (F, N*Ho*Wo); a view if dout is channel-major
     db = d.sum(axis=1)  # db[f] = sum_{n,i,j} dout[n,f,i,j]
     cols = _patches(cache.x, KH, KW, s, pad, Ho, Wo)
     dw = (cols @ d.T).T.reshape(F, C, KH, KW)  # dw[f,c,p,q] = sum_{n,i,j} dout * x_pad[n,c,i*s+p,j*s+q]

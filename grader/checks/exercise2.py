@@ -57,11 +57,7 @@ def describe(shape, size, what="delta"):
 def per_map_vjp(forward, x, dout, h):
     """d sum(forward(x) * dout)/dx for a forward acting on each (n, c) map alone: the maps become the batch."""
     n, c, hh, ww = x.shape
-
-    def on_maps(stack):  # (S, 1, H, W) -> (S, 1, Ho, Wo)
-        return forward(stack)
-
-    grad = batched_vjp(on_maps, x.reshape(n * c, 1, hh, ww), dout.reshape(n * c, 1, *dout.shape[2:]), h=h)
+    grad = batched_vjp(forward, x.reshape(n * c, 1, hh, ww), dout.reshape(n * c, 1, *dout.shape[2:]), h=h)
     return grad.reshape(x.shape)
 
 
@@ -99,18 +95,17 @@ def truth_max(delta, x, size):
 
 def truth_subsample(delta, x, coef, size):
     """(dx, dcoef, dbias) of the S-layer z = coef * window_sum(x) + bias, numerically and by the reference."""
-    bias = np.zeros_like(coef)
-    what = f"subsample_backward, {describe(delta.shape, size)}"
-    dx = batched_vjp(lambda v: subsample_forward(v, coef, bias, size=size)[0], x, delta, h=H_LINEAR)
-    # z is linear in coef and in bias, and channel c's parameters only move channel c: perturb all at once
-    def channel_slopes(plus, minus):
-        return ((plus - minus) * delta).sum(axis=(0, 2, 3)) / (2 * H_LINEAR)
-    step = H_LINEAR * np.ones_like(coef)
-    dcoef = channel_slopes(subsample_forward(x, coef + step, bias, size=size)[0],
-                           subsample_forward(x, coef - step, bias, size=size)[0])
-    dbias = channel_slopes(subsample_forward(x, coef, bias + step, size=size)[0],
-                           subsample_forward(x, coef, bias - step, size=size)[0])
+    bias, step = np.zeros_like(coef), H_LINEAR * np.ones_like(coef)
+
+    def z(v=x, c=coef, b=bias):
+        return subsample_forward(v, c, b, size=size)[0]
+
+    dx = batched_vjp(z, x, delta, h=H_LINEAR)
+    # z is linear in coef and in bias, and map c's parameters move only map c: perturb them all at once
+    dcoef = ((z(c=coef + step) - z(c=coef - step)) * delta).sum(axis=(0, 2, 3)) / (2 * H_LINEAR)
+    dbias = ((z(b=bias + step) - z(b=bias - step)) * delta).sum(axis=(0, 2, 3)) / (2 * H_LINEAR)
     ref = ref_subsample_backward(delta, subsample_forward(x, coef, bias, size=size)[1])
+    what = f"subsample_backward, {describe(delta.shape, size)}"
     return (witnesses_agree(dx, ref[0], what + " (dx)"), witnesses_agree(dcoef, ref[1], what + " (dcoef)"),
             witnesses_agree(dbias, ref[2], what + " (dbias)"))
 
@@ -143,7 +138,7 @@ def avg_mistakes(delta, size):
 
 
 def max_mistakes(delta, x, size):
-    out, cache = max_pool_forward(x, size=size)
+    out = max_pool_forward(x, size=size)[0]
     up = blocks(delta, size)
     is_max = x == blocks(out, size)  # every position equal to its window's maximum
     ties = np.rint(avg_pool_forward(is_max.astype(np.float64), size=size)[0] * size ** 2)  # maxima per window
@@ -188,6 +183,7 @@ def subsample_mistakes(delta, x, coef, size):
     return dx, dcoef, dbias
 
 
+# ---------------------------------------------------------------- activations: truth and known mistakes
 def truth_activation(da, z, kind, *, witness_z=None):
     """delta = da * sigma'(z): sigma' by central differences of the reference forward, at the PRE-activation z.
 
@@ -195,7 +191,7 @@ def truth_activation(da, z, kind, *, witness_z=None):
     """
     numeric = da * elementwise_derivative(lambda v: activation_forward(v, kind)[0], z)
     analytic = ref_activation_backward(da, activation_forward(z if witness_z is None else witness_z, kind)[1])
-    return witnesses_agree(numeric, analytic, f"activation_backward {kind}, z {z.shape}")
+    return witnesses_agree(numeric, analytic, f"activation_backward {kind}, z {z.shape}") + 0.0  # no -0 shown
 
 
 def activation_mistakes(da, z, kind):

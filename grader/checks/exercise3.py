@@ -105,13 +105,13 @@ def test_dx_single(submission, rng):
     _expect_dx(submission, rng, n=1, c=1, f=1, kernel=(k, k), size=(_side(rng, 3, 6), _side(rng, 3, 6)))
 
 
-@check("conv_backward_input: several channels and as many kernels, stride 1", points=2)
+@check("conv_backward_input: C == F maps and kernels, stride 1", points=2)
 def test_dx_channels(submission, rng):
     c, k = _side(rng, 2, 3), _side(rng, 2, 3)  # C == F, so a kernel not transposed F<->C can be named
     _expect_dx(submission, rng, n=1, c=c, f=c, kernel=(k, k), size=(_side(rng, 4, 6), _side(rng, 4, 6)))
 
 
-@check("conv_backward_input: batch, C != F, rectangular kernel, stride 1", points=2)
+@check("conv_backward_input: batch, C != F, rectangular kernel", points=2)
 def test_dx_batch(submission, rng):
     c, f = rng.choice(np.arange(1, 4), size=2, replace=False)
     kh, kw = rng.choice(np.arange(1, 4), size=2, replace=False)
@@ -134,7 +134,7 @@ def test_dx_padding(submission, rng):
                size=(_side(rng, 3, 6), _side(rng, 3, 6)))
 
 
-@check("conv_backward_input: stride 2 where the stride does not divide (H - KH), input_size given", points=3)
+@check("conv_backward_input: stride 2, unread rows (input_size)", points=3)
 def test_dx_stride2_ragged(submission, rng):
     k = _side(rng, 2, 3)
     size = (conv_length(rng, k, 2, 0, lo=4, ragged=True), conv_length(rng, k, 2, 0, lo=4, ragged=None))
@@ -142,7 +142,7 @@ def test_dx_stride2_ragged(submission, rng):
                size=size, give_size=True)
 
 
-@check("conv_backward_input: stride 3 with padding, input_size given", points=3, hidden=True)
+@check("conv_backward_input: stride 3, padding, input_size given", points=3, hidden=True)
 def test_dx_stride3_padding(submission, rng):
     p, (kh, kw) = _side(rng, 1, 2), rng.choice(np.arange(2, 5), size=2, replace=False)
     size = (conv_length(rng, kh, 3, p, ragged=True), conv_length(rng, kw, 3, p, ragged=None))
@@ -150,15 +150,15 @@ def test_dx_stride3_padding(submission, rng):
                stride=3, padding=p, size=size, give_size=True)
 
 
-@check("conv_backward_input: stride 3 with a 2x2 kernel (rows between windows are never read)", points=2,
-       hidden=True)
+@check("conv_backward_input: stride 3 > kernel 2x2 (unread rows)", points=2, hidden=True)
 def test_dx_stride_beyond_kernel(submission, rng):
+    """The stride skips rows between windows: those get dx = 0 in the middle of the map, not only at the end."""
     size = (conv_length(rng, 2, 3, 0, lo=5), conv_length(rng, 2, 3, 0, lo=5, ragged=None))
     _expect_dx(submission, rng, n=1, c=_side(rng, 1, 2), f=_side(rng, 1, 2), kernel=(2, 2), stride=3,
                size=size, give_size=True)
 
 
-@check("conv_backward_input: random stride, padding, rectangular kernel and batch", points=3, hidden=True)
+@check("conv_backward_input: random shapes, stride and padding", points=3, hidden=True)
 def test_dx_random(submission, rng):
     s, kh, kw = _side(rng, 1, 3), _side(rng, 1, 4), _side(rng, 1, 4)
     p = _side(rng, 0, min(2, kh - 1, kw - 1))

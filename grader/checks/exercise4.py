@@ -47,14 +47,14 @@ def test_dw_single(submission, rng):
     _expect_dw(submission, rng, n=1, c=1, f=1, kernel=(k, k), size=(_side(rng, 3, 6), _side(rng, 3, 6)))
 
 
-@check("conv_backward_weights: batch, several channels and kernels, stride 1", points=2)
+@check("conv_backward_weights: batch, several maps and kernels", points=2)
 def test_dw_batch(submission, rng):
     k = _side(rng, 2, 3)
     _expect_dw(submission, rng, n=_side(rng, 2, 3), c=_side(rng, 2, 3), f=_side(rng, 2, 3), kernel=(k, k),
                size=(_side(rng, 4, 6), _side(rng, 4, 6)))
 
 
-@check("conv_backward_weights: rectangular kernel_size given as a tuple", points=2)
+@check("conv_backward_weights: rectangular kernel_size (a tuple)", points=2)
 def test_dw_rectangular(submission, rng):
     kh, kw = rng.choice(np.arange(1, 5), size=2, replace=False)
     _expect_dw(submission, rng, n=_side(rng, 1, 2), c=_side(rng, 1, 2), f=_side(rng, 1, 2), kernel=(kh, kw),
@@ -76,7 +76,7 @@ def test_dw_padding(submission, rng):
                padding=1, size=(_side(rng, 3, 6), _side(rng, 3, 6)))
 
 
-@check("conv_backward_weights: stride 3 with padding, size not a multiple of the stride", points=3, hidden=True)
+@check("conv_backward_weights: stride 3, padding, unread rows", points=3, hidden=True)
 def test_dw_stride3_padding(submission, rng):
     p, (kh, kw) = _side(rng, 1, 2), rng.choice(np.arange(2, 5), size=2, replace=False)
     size = (conv_length(rng, kh, 3, p, ragged=True), conv_length(rng, kw, 3, p, ragged=None))
@@ -84,7 +84,7 @@ def test_dw_stride3_padding(submission, rng):
                stride=3, padding=p, size=size)
 
 
-@check("conv_backward_weights: random stride, padding, rectangular kernel and batch", points=3, hidden=True)
+@check("conv_backward_weights: random shapes, stride and padding", points=3, hidden=True)
 def test_dw_random(submission, rng):
     s, kh, kw = _side(rng, 1, 3), _side(rng, 1, 4), _side(rng, 1, 4)
     p = _side(rng, 0, min(2, kh - 1, kw - 1))

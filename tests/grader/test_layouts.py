@@ -163,3 +163,12 @@ def test_open_submissions_refuses_missing_and_non_zip_paths(tmp_path):
     with pytest.raises(LayoutError, match="not a readable zip"):
         with open_submissions(tmp_path / "broken.zip"):
             pass
+
+
+def test_renamed_notebook_is_known_by_its_release_metadata(tmp_path):
+    root = tmp_path / "subs"
+    put(root, "ann/my_work.ipynb", '{"cells": [], "metadata": {"cnnkit": {"exercise": "exercise2"}}}')
+    put(root, "ann/other.ipynb", '{"cells": [], "metadata": {}}')
+    found = discover(root, tmp_path / "scratch")
+    assert [(s.exercise, s.label) for s in found.submissions] == [("exercise2", "ann/my_work.ipynb")]
+    assert [p.label for p in found.problems] == ["ann/other.ipynb"]

@@ -183,3 +183,20 @@ def test_matches_torch_autograd(case):
     assert close(out, tout.detach().numpy())
     for got, t in zip(conv2d_backward(dout, cache), (tx, tw, tb)):
         assert close(got, t.grad.numpy())
+
+
+def test_any_memory_layout_gives_the_same_results():
+    x, w, b, s, p, rng = make(CASES[0], 7)
+    out, cache = conv2d_forward(x, w, b)
+    dout = rng.standard_normal(out.shape)
+    want = (out,) + conv2d_backward(dout, cache)
+    x_cnhw = np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)  # channel-major view
+    out2, cache2 = conv2d_forward(np.asfortranarray(x_cnhw), w, b)
+    got = (out2,) + conv2d_backward(np.asfortranarray(dout), cache2)
+    assert all(np.array_equal(g, v) for g, v in zip(got, want))
+    # a convolution's channel-major output feeds the next one
+    w2, b2 = rng.standard_normal((2, 4, 2, 2)), rng.standard_normal(2)
+    assert close(conv2d_forward(out, w2, b2)[0], loop_conv_forward(np.ascontiguousarray(out), w2, b2, 1, 0))
+    ints = conv2d_forward(np.arange(2 * 3 * 7 * 7).reshape(2, 3, 7, 7), w, b)[0]  # integer input -> float64
+    assert ints.dtype == np.float64 and close(ints, loop_conv_forward(np.arange(2.0 * 3 * 7 * 7).reshape(
+        2, 3, 7, 7), w, b, 1, 0))

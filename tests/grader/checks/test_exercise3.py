@@ -217,7 +217,7 @@ def test_mistakes_named_on_hidden_hard_cases():
         edits, _ = MISTAKES["no stride zeros"]
         failed = lost(grade(mutate(LOOPS, *edits), seed), "conv_backward_input")
         assert {o.name for o in failed} >= {"conv_backward_input: stride 2",
-                                            "conv_backward_input: stride 3 with padding, input_size given"}
+                                            "conv_backward_input: stride 3, padding, input_size given"}
         assert all("zeros between residual entries are missing" in o.message for o in failed if "stride" in o.name)
 
 
@@ -256,7 +256,7 @@ def test_bad_return_values_are_described():
                for name, o in outcomes.items() if name.startswith("rot180:"))
     assert all("returned a list" in o.message for name, o in outcomes.items() if name.startswith("full_convolve:"))
     assert "dtype is float32" in outcomes["conv_backward_input: one map, one kernel, stride 1"].message
-    assert "NaN or inf" in outcomes["conv_backward_input: several channels and as many kernels, stride 1"].message
-    assert "returned shape" in outcomes["conv_backward_input: batch, C != F, rectangular kernel, stride 1"].message
+    assert "NaN or inf" in outcomes["conv_backward_input: C == F maps and kernels, stride 1"].message
+    assert "returned shape" in outcomes["conv_backward_input: batch, C != F, rectangular kernel"].message
     assert "returned shape (1, 1)" in outcomes["conv_backward_input: stride 2"].message
     assert all(o.points == 0 for o in outcomes.values())

@@ -121,7 +121,8 @@ PAD = "a = np.pad(a_prev, [(0, 0), (0, 0), (padding, padding), (padding, padding
 DB = 'return np.einsum("nfij->f", delta)'
 MISTAKES = {
     # name: (source, edits, {function that loses points: words its failing messages must contain})
-    "residual not dilated": (LOOPS, ((STEP, "r, q = i, j"),), {"conv_backward_weights": "the residual was not dilated"}),
+    "residual not dilated": (LOOPS, ((STEP, "r, q = i, j"),),
+                             {"conv_backward_weights": "the residual was not dilated"}),
     "residual not dilated, correlation cropped": (
         DILATED, (("dd = np.zeros((n, f, (ho - 1) * stride + 1, (wo - 1) * stride + 1))", "dd = delta.copy()"),
                   ("    dd[:, :, ::stride, ::stride] = delta\n", "")),
@@ -197,7 +198,7 @@ def conv_backward_bias(delta):
 def test_bad_return_values_are_described():
     outcomes = {o.name: o for o in grade(BAD_RETURNS, seed=0)}
     assert "dtype is float32" in outcomes["conv_backward_weights: one map, one kernel, stride 1"].message
-    assert "returned None" in outcomes["conv_backward_weights: batch, several channels and kernels, stride 1"].message
+    assert "returned None" in outcomes["conv_backward_weights: batch, several maps and kernels"].message
     assert "NaN or inf" in outcomes["conv_backward_bias: one example"].message
     assert "returned a list" in outcomes["conv_backward_bias: batch of several examples"].message
     assert outcomes["conv_backward_weights: one map, one kernel, stride 1"].points == 0
@@ -209,4 +210,4 @@ def test_kernel_size_is_passed_as_int_and_as_tuple():
                               "    kh, kw = kernel_size\n", "    kh = kw = kernel_size\n"))
     outcomes = {o.name: o for o in grade(int_only, seed=0)}
     assert outcomes["conv_backward_weights: one map, one kernel, stride 1"].status == "passed"
-    assert outcomes["conv_backward_weights: rectangular kernel_size given as a tuple"].status == "failed"
+    assert outcomes["conv_backward_weights: rectangular kernel_size (a tuple)"].status == "failed"

@@ -1,0 +1,193 @@
+"""grade batch as a library: results, gradebook, resuming after Ctrl-C or kill -9, broken submissions."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from grader.batch import BatchError, BatchInterrupted, run_batch
+from grader.checking import Outcome
+from grader.results import make_result
+from grader.sandbox import Limits
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def fake_grade(task, seed, limits):
+    """Stands in for the sandbox: 'score=N' scores N of 10; 'crash' kills the worker; 'bug' raises."""
+    text = Path(task.path).read_text()
+    if "crash" in text:
+        os._exit(9)
+    if "bug" in text:
+        raise RuntimeError("boom")
+    points = float(text.split("=")[1]) if text.startswith("score=") else 0.0
+    outcomes = [Outcome("check a", min(points, 5.0), 5.0, "passed" if points >= 5 else "failed",
+                        "" if points >= 5 else "a is wrong", "visible"),
+                Outcome("check b", max(points - 5, 0.0), 5.0, "passed" if points >= 10 else "failed",
+                        "" if points >= 10 else "b is wrong", "hidden")]
+    return make_result(task.exercise, outcomes, seed=seed, source=text, submission=task.path, seconds=0.01)
+
+
+def make_class(root: Path, students: int = 6) -> Path:
+    for i in range(students):
+        for exercise in ("exercise3", "exercise4"):
+            path = root / f"s{i:02d}" / f"{exercise}.py"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(f"score={(i * 3 + len(exercise)) % 11}")
+    (root / "s00" / "notes.py").write_text("x = 1")
+    return root
+
+
+def test_batch_writes_results_gradebook_and_summary(tmp_path):
+    subs = make_class(tmp_path / "subs")
+    report = run_batch(subs, tmp_path / "out", workers=2, seed=11, grade=fake_grade)
+    out = tmp_path / "out"
+    assert (report.total, report.graded, report.reused, report.seed) == (12, 12, 0, 11)
+    result = json.loads((out / "results" / "s01" / "exercise3.json").read_text())
+    assert (result["student_id"], result["file"], result["seed"], result["score"]) == (
+        "s01", "s01/exercise3.py", 11, 1.0)  # (1 * 3 + len("exercise3")) % 11
+    lines = (out / "gradebook.csv").read_text().splitlines()
+    assert lines[0] == "student_id,name,exercise,score,max_score,status,late,file,reason,result"
+    assert lines[1] == "s00,,exercise3,9,10,graded,,s00/exercise3.py,1 of 2 checks failed,results/s00/exercise3.json"
+    assert lines[3].startswith("s00,,,0,0,error,,s00/notes.py,notes.py matches no exercise")
+    assert len(lines) == 1 + 12 + 1
+    assert json.loads((out / "batch.json").read_text())["seed"] == 11
+    assert "exercise3: 6 submissions" in (out / "summary.txt").read_text()
+    assert (out / "summary.html").read_text().startswith("<!DOCTYPE html>")
+
+
+def test_interrupted_batch_resumes_and_ends_with_the_same_gradebook(tmp_path):
+    subs = make_class(tmp_path / "subs")
+    run_batch(subs, tmp_path / "clean", workers=2, seed=5, grade=fake_grade)
+
+    def stop_after_three(done, total, label):
+        if done == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(BatchInterrupted) as stop:
+        run_batch(subs, tmp_path / "out", workers=2, seed=5, grade=fake_grade, progress=stop_after_three)
+    assert (stop.value.done, stop.value.total) == (3, 12)
+    on_disk = len(list((tmp_path / "out" / "results").rglob("*.json")))
+    assert 3 <= on_disk < 12 and not (tmp_path / "out" / "gradebook.csv").exists()
+    report = run_batch(subs, tmp_path / "out", workers=2, grade=fake_grade)  # the seed comes from batch.json
+    assert (report.graded, report.reused) == (12 - on_disk, on_disk)
+    for name in ("gradebook.csv", "gradebook.json", "summary.txt", "summary.html"):
+        assert (tmp_path / "out" / name).read_text() == (tmp_path / "clean" / name).read_text()
+
+
+def test_changed_file_is_graded_again(tmp_path):
+    subs = make_class(tmp_path / "subs", students=2)
+    run_batch(subs, tmp_path / "out", workers=1, seed=1, grade=fake_grade)
+    (subs / "s01" / "exercise4.py").write_text("score=10")
+    report = run_batch(subs, tmp_path / "out", workers=1, grade=fake_grade)
+    assert (report.graded, report.reused) == (1, 3)
+    assert json.loads((tmp_path / "out/results/s01/exercise4.json").read_text())["score"] == 10
+
+
+KILL_SCRIPT = """
+import sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[3])
+from test_batch import fake_grade
+from grader.batch import run_batch
+
+def slow(task, seed, limits):
+    time.sleep(0.3)
+    return fake_grade(task, seed, limits)
+
+run_batch(Path(sys.argv[1]), Path(sys.argv[2]), workers=2, seed=5, grade=slow)
+"""
+
+
+def settled_count(out: Path, quiet: float = 1.0, limit: float = 20.0) -> int:
+    """The number of result files once it has not changed for `quiet` seconds."""
+    count, since, start = -1, time.monotonic(), time.monotonic()
+    while time.monotonic() - start < limit:
+        now = len(list(out.glob("results/*/*.json")))
+        if now != count:
+            count, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            break
+        time.sleep(0.05)
+    return count
+
+
+def test_batch_killed_with_sigkill_resumes(tmp_path):
+    subs = make_class(tmp_path / "subs", students=10)
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(subs), str(out), str(Path(__file__).parent)],
+                            cwd=ROOT)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(list(out.glob("results/*/*.json"))) < 4:
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    kept = settled_count(out)  # orphaned workers finish the task they hold, then see the pipe close and exit
+    assert 4 <= kept < 20
+    report = run_batch(subs, out, workers=2, grade=fake_grade)
+    assert report.reused == kept and report.graded == 20 - kept
+    run_batch(subs, tmp_path / "clean", workers=2, seed=5, grade=fake_grade)
+    assert (out / "gradebook.csv").read_text() == (tmp_path / "clean" / "gradebook.csv").read_text()
+
+
+def test_crash_and_grader_bug_cost_one_row_each_and_are_retried(tmp_path):
+    subs = make_class(tmp_path / "subs", students=3)
+    (subs / "s01" / "exercise3.py").write_text("crash")
+    (subs / "s02" / "exercise4.py").write_text("bug")
+    report = run_batch(subs, tmp_path / "out", workers=2, seed=3, grade=fake_grade)
+    rows = {(r["student_id"], r["exercise"]): r for r in report.rows}
+    assert rows[("s01", "exercise3")]["reason"] == "the grading process died (exit status 9)"
+    assert rows[("s02", "exercise4")]["reason"] == "grader error (not the student's fault): RuntimeError: boom"
+    assert rows[("s01", "exercise3")]["status"] == rows[("s02", "exercise4")]["status"] == "error"
+    assert sum(r["status"] == "graded" for r in report.rows) == 4
+    again = run_batch(subs, tmp_path / "out", workers=2, grade=fake_grade)
+    assert (again.graded, again.reused) == (2, 4)  # our failures are tried again, the students' results kept
+
+
+def test_bad_paths_and_seed_conflicts(tmp_path):
+    subs = make_class(tmp_path / "subs", students=1)
+    with pytest.raises(BatchError, match="submissions not found"):
+        run_batch(tmp_path / "nope", tmp_path / "out", grade=fake_grade)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(BatchError, match="is a file"):
+        run_batch(subs, tmp_path / "file", grade=fake_grade)
+    with pytest.raises(BatchError, match="inside"):
+        run_batch(subs, subs / "graded", grade=fake_grade)
+    run_batch(subs, tmp_path / "out", workers=1, seed=4, grade=fake_grade)
+    with pytest.raises(BatchError, match="graded with seed 4, not 5"):
+        run_batch(subs, tmp_path / "out", seed=5, grade=fake_grade)
+
+
+def test_real_grading_of_a_zipped_class(tmp_path):
+    solution3 = (ROOT / "solutions" / "exercise3.py").read_text()
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(solution3)])
+    files = {"ann/exercise3.py": solution3, "bob/exercise3.py": (ROOT / "exercises/exercise3.py").read_text(),
+             "cat/exercise3.py": "def rot180(k):\n    return k[::-1\n",
+             "dan/exercise3.py": (ROOT / "solutions" / "exercise4.py").read_text(),
+             "fay/exercise3.py": "while True:\n    pass\n", "gus/exercise3.ipynb": nbformat.writes(notebook),
+             "hal/answers.py": "x = 1\n"}
+    archive = tmp_path / "class.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        for name, text in files.items():
+            bundle.writestr(name, text)
+        bundle.writestr("eve/exercise3.py", b"\x00\x01binary")
+    report = run_batch(archive, tmp_path / "out", workers=2, seed=7, limits=Limits(timeout=0.5))
+    rows = {r["student_id"]: r for r in report.rows}
+    top = rows["ann"]["max_score"]
+    assert top > 0 and rows["ann"]["score"] == top and rows["gus"]["score"] == top
+    assert (rows["bob"]["score"], rows["bob"]["reason"]) == (0, "not implemented yet")
+    assert rows["cat"]["score"] == 0 and "SyntaxError" in rows["cat"]["reason"]
+    assert rows["dan"]["status"] == "error" and "looks like exercise4" in rows["dan"]["reason"]
+    assert rows["eve"]["status"] == "error" and rows["eve"]["reason"].startswith("class.zip:eve/exercise3.py is a")
+    assert rows["fay"]["score"] == 0 and "timed out" in rows["fay"]["reason"]
+    assert rows["hal"]["exercise"] == "" and "matches no exercise" in rows["hal"]["reason"]
+    result = json.loads((tmp_path / "out" / rows["ann"]["result"]).read_text())
+    assert {t["visibility"] for t in result["tests"]} == {"visible", "hidden"}
+    assert result["submission"] == "class.zip:ann/exercise3.py" and result["seed"] == 7

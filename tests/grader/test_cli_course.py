@@ -1,0 +1,78 @@
+"""`grade batch` and `grade export` through Click: help, exit codes, clear errors, a real small class."""
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+import grader.batch
+from grader.batch import BatchInterrupted
+from grader.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_help_has_layouts_and_examples():
+    batch = invoke("batch", "--help")
+    assert batch.exit_code == 0
+    assert "smithbob_LATE_340934_208491007_exercise3-1.py" in batch.output
+    assert "submissions/s1234567/exercise3.py" in batch.output
+    assert "grade batch submissions.zip --out graded" in batch.output
+    export = invoke("export", "--help")
+    assert export.exit_code == 0 and "grade export graded --format canvas --roster" in export.output
+
+
+def test_batch_errors_are_clear_and_exit_1(tmp_path):
+    missing = invoke("batch", tmp_path / "nope", "--out", tmp_path / "out")
+    assert missing.exit_code == 1 and f"Error: submissions not found: {tmp_path / 'nope'}" in missing.output
+    (tmp_path / "file").write_text("x")
+    (tmp_path / "subs").mkdir()
+    as_file = invoke("batch", tmp_path / "subs", "--out", tmp_path / "file")
+    assert as_file.exit_code == 1 and "is a file; give a folder" in as_file.output
+    no_out = invoke("batch", tmp_path / "subs")
+    assert no_out.exit_code == 2 and "Missing option '--out'" in no_out.output
+
+
+def test_batch_then_export_on_a_small_class(tmp_path):
+    subs = tmp_path / "subs"
+    (subs / "ann").mkdir(parents=True)
+    (subs / "bob").mkdir()
+    (subs / "ann" / "exercise3.py").write_text((ROOT / "solutions" / "exercise3.py").read_text())
+    (subs / "bob" / "exercise3.py").write_text((ROOT / "exercises" / "exercise3.py").read_text())
+    first = invoke("batch", subs, "--out", tmp_path / "out", "--workers", 1, "--seed", 3)
+    assert first.exit_code == 0, first.output
+    assert "Batch summary: 2 students" in first.output
+    assert "2 submissions (2 graded now, 0 kept from an earlier run), seed 3" in first.output
+    again = invoke("batch", subs, "--out", tmp_path / "out", "-q")
+    assert again.exit_code == 0 and "(0 graded now, 2 kept from an earlier run)" in again.output
+    exported = invoke("export", tmp_path / "out", "--format", "csv")
+    assert exported.exit_code == 0 and "grades.csv (2 students)" in exported.output
+    lines = (tmp_path / "out" / "exports" / "grades.csv").read_text().splitlines()
+    assert lines[0] == "student_id,name,exercise3,total,max_total"
+    assert lines[1].startswith("ann,,") and lines[2].startswith("bob,,0,0,")
+
+
+def test_interrupted_batch_says_how_to_resume(tmp_path, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise BatchInterrupted(4, 10, tmp_path / "out")
+
+    monkeypatch.setattr(grader.batch, "run_batch", interrupted)
+    (tmp_path / "subs").mkdir()
+    result = invoke("batch", tmp_path / "subs", "--out", tmp_path / "out")
+    assert result.exit_code == 130
+    assert "Interrupted: 4 of 10 submissions graded" in result.output
+    assert f"grade batch {tmp_path / 'subs'} --out {tmp_path / 'out'}" in result.output
+
+
+def test_export_errors_and_bad_column(tmp_path):
+    missing = invoke("export", tmp_path / "nope", "--format", "canvas")
+    assert missing.exit_code == 1 and "is not a folder of batch results" in missing.output
+    empty = invoke("export", tmp_path, "--format", "canvas")
+    assert empty.exit_code == 1 and "no gradebook in" in empty.output
+    bad = invoke("export", tmp_path, "--format", "canvas", "--column", "exercise3")
+    assert bad.exit_code == 2 and "expected EXERCISE=NAME" in bad.output
+    wrong = invoke("export", tmp_path, "--format", "pdf")
+    assert wrong.exit_code == 2 and "'pdf' is not one of" in wrong.output

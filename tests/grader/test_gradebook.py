@@ -1,0 +1,64 @@
+"""Gradebook rows, reasons and the CSV/JSON files."""
+
+import json
+
+import pytest
+
+from grader.gradebook import (COLUMNS, csv_text, failure_reason, format_number, read_gradebook, result_row,
+                              write_gradebook, write_text_atomic)
+from grader.results import ResultsError
+
+
+def outcome(status, output=""):
+    return {"name": "n", "score": 0, "max_score": 1, "status": status, "output": output, "visibility": "visible"}
+
+
+@pytest.mark.parametrize("result, reason", [
+    ({"error": "cannot read x.py\nmore", "tests": []}, "cannot read x.py"),
+    ({"tests": [outcome("passed"), outcome("passed")]}, ""),
+    ({"tests": [outcome("failed", "timed out after 5 s"), outcome("failed", "timed out after 5 s\nline 2")]},
+     "timed out after 5 s"),
+    ({"tests": [outcome("failed", "a"), outcome("failed", "b")]}, "2 of 2 checks failed"),
+    ({"tests": [outcome("passed"), outcome("failed", "a")]}, "1 of 2 checks failed"),
+])
+def test_failure_reason(result, reason):
+    assert failure_reason(result) == reason
+
+
+@pytest.mark.parametrize("value, text", [(12.0, "12"), (12.5, "12.5"), (1 / 3, "0.33"), (-0.0, "0"), (0.004, "0")])
+def test_format_number(value, text):
+    assert format_number(value) == text
+
+
+def test_rows_and_files(tmp_path):
+    graded = result_row("s1", "Ann", "exercise3", "s1/exercise3.py", True,
+                        {"score": 3, "max_score": 4, "tests": [outcome("passed"), outcome("failed", "x")]},
+                        "results/s1/exercise3.json")
+    assert graded == {"student_id": "s1", "name": "Ann", "exercise": "exercise3", "score": 3.0, "max_score": 4.0,
+                      "status": "graded", "late": True, "file": "s1/exercise3.py", "reason": "1 of 2 checks failed",
+                      "result": "results/s1/exercise3.json"}
+    missing = result_row("s2", "", "exercise3", "s2/exercise3.py", False, None, "results/s2/exercise3.json")
+    assert (missing["status"], missing["result"]) == ("error", "")
+    write_gradebook([graded, missing], tmp_path, seed=3, max_scores={"exercise3": 4.0})
+    assert (tmp_path / "gradebook.csv").read_text().splitlines() == [
+        ",".join(COLUMNS), "s1,Ann,exercise3,3,4,graded,yes,s1/exercise3.py,1 of 2 checks failed,"
+                           "results/s1/exercise3.json",
+        "s2,,exercise3,0,0,error,,s2/exercise3.py,not graded yet (run the batch again),"]
+    book = read_gradebook(tmp_path)
+    assert book["seed"] == 3 and book["rows"][0] == graded
+    assert json.loads((tmp_path / "gradebook.json").read_text())["max_scores"] == {"exercise3": 4.0}
+
+
+def test_read_gradebook_errors(tmp_path):
+    with pytest.raises(ResultsError, match="no gradebook in"):
+        read_gradebook(tmp_path)
+    (tmp_path / "gradebook.json").write_text("[1, 2]")
+    with pytest.raises(ResultsError, match="not a gradebook"):
+        read_gradebook(tmp_path)
+
+
+def test_csv_quotes_and_atomic_write(tmp_path):
+    text = csv_text(["a", "b"], [["x, y", 'say "hi"'], [1.5, None]])
+    assert text == 'a,b\n"x, y","say ""hi"""\n1.5,\n'
+    path = write_text_atomic(text, tmp_path / "sub" / "f.csv")
+    assert path.read_text() == text and [p.name for p in path.parent.iterdir()] == ["f.csv"]
