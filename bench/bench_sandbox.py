@@ -42,11 +42,11 @@ def time_zygote_boot(runs=5):
     """A fresh zygote: start the interpreter, import numpy, fork one worker."""
     samples = []
     for _ in range(runs):
-        with tempfile.TemporaryDirectory() as cwd, tempfile.TemporaryFile() as out:
+        with tempfile.TemporaryFile() as out:
             start = time.perf_counter()
             server = ForkServer()
-            worker = server.spawn(cwd=cwd, memory=1 << 30, timeout=5.0, fsize=1 << 20, output_fd=out.fileno(),
-                                  drop_uid=False)
+            worker = server.spawn(tmpdir=tempfile.gettempdir(), memory=1 << 30, timeout=5.0, fsize=1 << 20,
+                                  output_fd=out.fileno(), drop_uid=False)
             samples.append(time.perf_counter() - start)
             worker.close()
             server.close()
@@ -97,7 +97,8 @@ def main():
     local = median_ms(time_local_call(x))
     print(f"python -c 'import numpy' (peer)              : {peer:8.2f} ms")
     print(f"zygote boot + first fork                      : {boot:8.2f} ms  ({boot / peer:.2f}x the peer)")
-    print(f"Sandbox creation + first call (warm zygote)   : {first:8.2f} ms  ({peer / first:.0f}x faster than the peer)")
+    print(f"Sandbox creation + first call (warm zygote)   : {first:8.2f} ms  "
+          f"({peer / first:.0f}x faster than the peer)")
     print(f"per-call round trip, 3x16x16 float64 (2 args) : {trip:8.3f} ms  ({trip / local:.0f}x a local call"
           f" of {1000 * local:.1f} us)")
     print("medians: 5 runs for the first two lines, 20 for the others")

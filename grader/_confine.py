@@ -26,7 +26,7 @@ def limit_and_drop(request, packages):
     resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
     hard = cpu_hard(float(request["timeout"]))
     resource.setrlimit(resource.RLIMIT_CPU, (hard, hard))
-    os.chdir(cwd)  # before the drop: the sandbox uid may not be able to reach the temp directory
+    os.chdir(cwd)  # before the drop: the sandbox uid may not be able to reach the temp directory's parents
     if request["drop_uid"] and os.geteuid() == 0:
         path_fds = _open_dirs(sys.path)
         os.chown(cwd, NOBODY, NOBODY)

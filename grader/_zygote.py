@@ -6,9 +6,10 @@ PATHs given (the directory holding numpy). It never imports the grader and never
 
 Control protocol (one JSON message per SOCK_SEQPACKET packet on CONTROL_FD):
 - zygote -> parent, once: ``{"ready": pid}``.
-- parent -> zygote: ``{"op": "fork", "cwd", "memory", "timeout", "fsize", "drop_uid"}`` with the output
-  file's fd attached (SCM_RIGHTS). The zygote forks; the worker sets itself up (grader/_confine.py) and
-  reports on a pipe before any submission code can run. Reply ``{"pid": pid}`` with two fds attached: the
+- parent -> zygote: ``{"op": "fork", "tmpdir", "memory", "timeout", "fsize", "drop_uid"}`` with the output
+  file's fd attached (SCM_RIGHTS). The zygote makes the worker a private directory in tmpdir (removed when
+  the worker is reaped, or when the zygote exits), forks, and the worker sets itself up (grader/_confine.py)
+  and reports on a pipe before any submission code can run. Reply ``{"pid": pid}`` with two fds attached: the
   worker's connection (SOCK_STREAM, fd 3 in the worker) and a status socket on which the zygote writes
   ``"exit N"`` or ``"signal N"`` once it has reaped the worker; or ``{"error": text}`` if setup failed.
 The zygote reaps every child, is the child subreaper (processes a submission orphans come back to it) and
@@ -71,7 +72,7 @@ def _load(util, name, path):
 
 
 def _serve(ctl, wake_r, worker, json, selectors):
-    workers = {}  # pid -> fd of the zygote's end of that worker's status socket
+    workers = {}  # pid -> (fd of the zygote's end of that worker's status socket, its directory)
     preload = list(PRELOAD)
     sel = selectors.DefaultSelector()
     sel.register(ctl, selectors.EVENT_READ)
@@ -96,6 +97,8 @@ def _serve(ctl, wake_r, worker, json, selectors):
         for pid in list(workers):
             _kill_group(pid)
         _sweep({})
+        for _fd, cwd in workers.values():
+            _remove_dir(cwd)
         os._exit(0)
 
 
@@ -104,8 +107,10 @@ def _handle(ctl, data, fds, workers, worker, json):
         request = json.loads(data)
         if request.get("op") != "fork" or len(fds) != 1:
             raise ValueError("bad request")
+        request["cwd"] = _make_dir(request["tmpdir"])
         pid, conn_fd, status_fd = _fork(request, fds[0], workers, worker)
     except Exception as exc:  # never die on one bad request: report it
+        _remove_dir(request.get("cwd") if type(request) is dict else None)
         socket.send_fds(ctl, [json.dumps({"error": f"{type(exc).__name__}: {exc}"}).encode()], [])
         return
     finally:
@@ -138,9 +143,10 @@ def _fork(request, out_fd, workers, worker):
     os.close(child_fd)
     os.close(ack_w)
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-    workers[pid] = ours.detach()
+    workers[pid] = (ours.detach(), request["cwd"])
     ack = _read_ack(ack_r)
     if ack != b"ok":
+        request["cwd"] = None  # removed when the worker is reaped
         _kill_group(pid)
         os.close(parent_fd)
         theirs.close()
@@ -190,6 +196,25 @@ def _child(request, out_fd, conn_fd, ack_fd, worker, packages):
     worker.serve(3, outputs, cpu_budget=int(timeout) + 1, cpu_hard=confine.cpu_hard(timeout))
 
 
+def _make_dir(parent):
+    """A fresh private working directory for one worker, under `parent` (the grader's temp directory)."""
+    path = os.path.join(parent, f"sandbox-{os.urandom(6).hex()}")
+    os.mkdir(path, 0o700)
+    return path
+
+
+def _remove_dir(path):
+    if not path:
+        return
+    try:
+        os.rmdir(path)  # the usual case: the submission wrote nothing
+    except FileNotFoundError:
+        pass
+    except OSError:
+        import shutil
+        shutil.rmtree(path, ignore_errors=True)  # symlink-safe: removes links, never follows them
+
+
 def _preload(name):
     try:
         __import__(name)
@@ -214,9 +239,10 @@ def _reap(workers):
             return
         if pid == 0:
             return
-        fd = workers.pop(pid, None)
+        fd, cwd = workers.pop(pid, (None, None))
         if fd is None:
             continue
+        _remove_dir(cwd)  # before the status: the parent may look for it once it has the status
         code = os.waitstatus_to_exitcode(status)  # -N: killed by signal N
         text = f"signal {-code}" if code < 0 else f"exit {code}"
         try:

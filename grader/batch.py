@@ -74,32 +74,38 @@ def run_batch(submissions: Path, out: Path, *, workers: int | None = None, seed:
     progress(done, total, label) is called with done=0 first, then after each graded submission. `grade(task,
     seed, limits) -> result dict` replaces the real grading (tests). Raises BatchError, BatchInterrupted.
     """
-    from grader.grading import max_score
-
     submissions, out = Path(submissions), Path(out)
     _check_paths(submissions, out)
     counter = {"done": 0, "total": 0}
     try:
-        with _locked(out), open_submissions(submissions) as found:
+        with _locked(out):
             seed = _batch_seed(out, seed, submissions)
-            max_scores = {ex: max_score(ex, include_hidden=True) for ex in _exercises(found)}
-            todo, kept = plan(found, out, seed)
-            counter["total"] = len(todo)
-            if progress:
-                progress(0, len(todo), "")
-            _grade_all(todo, out, seed=seed, limits=limits, workers=workers or cpu_count(),
-                       grade=grade or grade_task, progress=progress, counter=counter, max_scores=max_scores)
-            rows = build_rows(found, out, max_scores)
-            write_gradebook(rows, out, seed=seed, max_scores=max_scores)
-            summary = _write_summary(rows, out, seed)
-            _update_meta(out, found)
-    except LayoutError as exc:
-        raise BatchError(str(exc)) from exc
-    except ResultsError as exc:
+            with open_submissions(submissions) as found:
+                todo, kept, rows, summary = _run(found, out, seed, limits=limits, workers=workers or cpu_count(),
+                                                 grade=grade or grade_task, progress=progress, counter=counter)
+    except (LayoutError, ResultsError) as exc:
         raise BatchError(str(exc)) from exc
     except KeyboardInterrupt:
         raise BatchInterrupted(counter["done"], counter["total"], out) from None
     return BatchReport(out, seed, len(todo) + len(kept), len(todo), len(kept), rows, found.layout, summary)
+
+
+def _run(found, out: Path, seed: int, *, limits, workers, grade, progress, counter):
+    """Plan, grade what is missing, then write the gradebook, the summary and batch.json."""
+    from grader.grading import max_score
+
+    max_scores = {ex: max_score(ex, include_hidden=True) for ex in _exercises(found)}
+    todo, kept = plan(found, out, seed)
+    counter["total"] = len(todo)
+    if progress:
+        progress(0, len(todo), "")
+    _grade_all(todo, out, seed=seed, limits=limits, workers=workers, grade=grade, progress=progress,
+               counter=counter, max_scores=max_scores)
+    rows = build_rows(found, out, max_scores)
+    write_gradebook(rows, out, seed=seed, max_scores=max_scores)
+    summary = _write_summary(rows, out, seed)
+    _update_meta(out, found)
+    return todo, kept, rows, summary
 
 
 def _check_paths(submissions: Path, out: Path) -> None:

@@ -19,7 +19,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from grader.sandbox import DEFAULT_LIMITS, Limits, Sandbox, SubmissionError
+from grader.sandbox import DEFAULT_LIMITS, Limits, Sandbox, SandboxUnavailable, SubmissionError
 
 EXERCISES = ("exercise1", "exercise2", "exercise3", "exercise4")
 
@@ -88,6 +88,8 @@ def run_one(chk: Check, submission, seed: int) -> Outcome:
         return Outcome(info.name, 0.0, info.points, "failed", str(exc), info.visibility)
     except SubmissionError as exc:
         return Outcome(info.name, 0.0, info.points, "failed", str(exc), info.visibility)
+    except SandboxUnavailable:
+        raise  # no worker could start: the run cannot be scored at all, and it is not the student's doing
     except Exception as exc:  # a bug of ours: say so plainly, never blame the student
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         return Outcome(info.name, 0.0, info.points, "failed", f"grader error (not your fault): {detail}",

@@ -95,6 +95,7 @@ def grade_exercises(exercises, *, submission, seed, as_json, verbose, hidden, fa
     from grader.project import default_submission, result_path
     from grader.report import result_table
     from grader.results import ResultsError, write_json_atomic
+    from grader.sandbox import SandboxUnavailable
 
     limits = limits_from(timeout, memory)
     root = None if submission is not None and results is not None else _root_or_none(submission)
@@ -103,7 +104,10 @@ def grade_exercises(exercises, *, submission, seed, as_json, verbose, hidden, fa
     printed, failed, total, top = [], False, 0.0, 0.0
     for exercise in exercises:
         path = submission if submission is not None else default_submission(root, exercise)
-        result = grade_file(exercise, path, seed=seed, limits=limits, include_hidden=hidden)
+        try:
+            result = grade_file(exercise, path, seed=seed, limits=limits, include_hidden=hidden)
+        except SandboxUnavailable as exc:
+            raise click.ClickException(f"cannot start a sandboxed worker: {exc}") from exc
         try:
             write_json_atomic(result, result_path(results_dir, exercise))
         except ResultsError as exc:

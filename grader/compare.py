@@ -62,7 +62,7 @@ def match_variant(got: np.ndarray, variants: Mapping[str, np.ndarray]) -> str | 
 def expect_array(got, want: np.ndarray, *, case: str, variants: Mapping[str, np.ndarray] | None = None,
                  rtol: float = RTOL, atol: float = ATOL) -> None:
     """Fail unless `got` is a float array of `want`'s shape that matches it within tolerance."""
-    variants = variants or {}
+    variants = {} if variants is None else variants  # not `or`: that would build lazy Variants (len)
     if not isinstance(got, np.ndarray):
         raise CheckFailed(f"{case}: returned {describe(got)}; expected a NumPy array of shape {want.shape}")
     if got.dtype.kind not in "fiub":

@@ -9,14 +9,16 @@ only that call; the next call starts a fresh worker when the old one had to go.
     with Sandbox(source, "exercise3.py", Limits(timeout=2.0)) as sb:
         dx = sb.call("conv_backward_input", delta, w, stride=2, padding=1)
 
-A Sandbox is not thread-safe; use one per thread.
+Containment: the worker has its own process group and private working directory, RLIMIT_AS/CPU/FSIZE/
+NOFILE/CORE limits, no new privileges, and runs as nobody (65534, with a process cap) when the grader is root;
+our packages (reference, grader, solutions) are refused to its imports; the zygote kills processes that
+escape the group. Not contained: reading world-readable files, the network, and (when not root) anything
+the grader's uid may do to its own files. A Sandbox is not thread-safe; use one per thread.
 """
 
 import math
 import os
-import shutil
 import signal
-import stat
 import tempfile
 import time
 import weakref
@@ -25,8 +27,9 @@ from typing import NamedTuple
 from grader import wire
 from grader.forkserver import SandboxUnavailable, prestart, spawn_worker
 
-__all__ = ["Sandbox", "Limits", "DEFAULT_LIMITS", "prestart", "SandboxUnavailable", "SubmissionError", "NotImplementedYet",
-           "FunctionMissing", "SubmissionRaised", "TimedOut", "OutOfMemory", "Crashed", "Exited", "LoadFailed"]
+__all__ = ["Sandbox", "Limits", "DEFAULT_LIMITS", "prestart", "SandboxUnavailable", "SubmissionError",
+           "NotImplementedYet", "FunctionMissing", "SubmissionRaised", "TimedOut", "OutOfMemory", "Crashed", "Exited",
+           "LoadFailed"]
 
 FILE_SIZE_LIMIT = 16 << 20  # RLIMIT_FSIZE of a worker: caps every file it writes, its output included
 MAX_REPLY_TEXT = 10_000
@@ -84,12 +87,11 @@ class LoadFailed(SubmissionError):
 
 
 class _Resources:
-    """What a Sandbox must release: its worker, output file and working directory."""
+    """What a Sandbox must release: its worker (and with it the worker's directory) and output file."""
 
     def __init__(self):
         self.worker = None
-        self.output = tempfile.TemporaryFile(prefix="sandbox-output-")
-        self.cwd = tempfile.mkdtemp(prefix="sandbox-")
+        self.output = tempfile.TemporaryFile(prefix="sandbox-output-")  # unnamed: nothing left on disk
 
     def kill_worker(self):
         worker, self.worker = self.worker, None
@@ -99,7 +101,6 @@ class _Resources:
     def release(self):
         self.kill_worker()
         self.output.close()
-        shutil.rmtree(self.cwd, onerror=_force_remove)
 
 
 class Sandbox:
@@ -176,7 +177,7 @@ class Sandbox:
         if self._res.worker is not None:
             return
         res = self._res
-        res.worker = spawn_worker(cwd=res.cwd, memory=self.limits.memory, timeout=self.limits.timeout,
+        res.worker = spawn_worker(tmpdir=tempfile.gettempdir(), memory=self.limits.memory, timeout=self.limits.timeout,
                                   fsize=FILE_SIZE_LIMIT, output_fd=res.output.fileno(), drop_uid=_drop_uid())
         seq = self._next_seq()
         chunks = wire.pack({"op": "load", "filename": self.filename, "seq": seq}, self.source, strict=True)
@@ -273,16 +274,3 @@ def _format_bytes(n):
         if n >= size:
             return f"{n / size:.3g} {unit}"
     return f"{n} bytes"
-
-
-def _force_remove(func, path, exc_info):
-    """rmtree error handler: a submission may have left a read-only directory behind."""
-    try:
-        os.chmod(os.path.dirname(path), stat.S_IRWXU)
-        if os.path.isdir(path) and not os.path.islink(path):
-            os.chmod(path, stat.S_IRWXU)
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            os.unlink(path)
-    except OSError:
-        pass

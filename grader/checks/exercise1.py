@@ -25,7 +25,7 @@ def expect_count(got, want, *, case, variants=None):
     for mistake, value in (variants or {}).items():
         if value is not None and value != want:
             named.setdefault(value, []).append(mistake)
-    expect_int(got, want, case=case, variants={"; or ".join(m): v for v, m in named.items()})
+    expect_int(got, want, case=case, variants={", or: ".join(m): v for v, m in named.items()})
 
 
 def as_int(got, case):

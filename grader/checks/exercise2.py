@@ -12,6 +12,7 @@ import numpy as np
 from grader.checking import check
 from grader.compare import expect_array, expect_tuple, witnesses_agree
 from grader.truth import batched_vjp, elementwise_derivative
+from grader.variants import Variants
 from reference.activation import activation_backward as ref_activation_backward
 from reference.activation import activation_derivative, activation_forward
 from reference.pool import (avg_pool_backward as ref_avg_pool_backward, avg_pool_forward,
@@ -49,7 +50,7 @@ def tied_values(rng, shape, levels=3):
     return rng.integers(0, levels, size=shape).astype(np.float64)
 
 
-def describe(shape, size, what="delta"):
+def shapes(shape, size, what="delta"):
     return f"{what} {shape}, size {size}"
 
 
@@ -76,21 +77,21 @@ def truth_upsample(delta, size):
     x = np.zeros(input_shape(delta.shape, size))
     numeric = per_map_vjp(lambda v: avg_pool_forward(v, size=size)[0] * size ** 2, x, delta, H_LINEAR)
     analytic = np.kron(delta, np.ones((1, 1, size, size)))
-    return witnesses_agree(numeric, analytic, f"upsample, {describe(delta.shape, size)}")
+    return witnesses_agree(numeric, analytic, f"upsample, {shapes(delta.shape, size)}")
 
 
 def truth_avg(delta, size):
     x = np.zeros(input_shape(delta.shape, size))
     numeric = per_map_vjp(lambda v: avg_pool_forward(v, size=size)[0], x, delta, H_LINEAR)
     analytic = ref_avg_pool_backward(delta, avg_pool_forward(x, size=size)[1])
-    return witnesses_agree(numeric, analytic, f"avg_pool_backward, {describe(delta.shape, size)}")
+    return witnesses_agree(numeric, analytic, f"avg_pool_backward, {shapes(delta.shape, size)}")
 
 
 def truth_max(delta, x, size):
     tilted = x - TILT * window_rank(x.shape, size)  # ties now resolve to the first maximum, by a margin >> h
     numeric = per_map_vjp(lambda v: max_pool_forward(v, size=size)[0], tilted, delta, H_KINK)
     analytic = ref_max_pool_backward(delta, max_pool_forward(x, size=size)[1])
-    return witnesses_agree(numeric, analytic, f"max_pool_backward, {describe(delta.shape, size)}")
+    return witnesses_agree(numeric, analytic, f"max_pool_backward, {shapes(delta.shape, size)}")
 
 
 def truth_subsample(delta, x, coef, size):
@@ -105,81 +106,85 @@ def truth_subsample(delta, x, coef, size):
     dcoef = ((z(c=coef + step) - z(c=coef - step)) * delta).sum(axis=(0, 2, 3)) / (2 * H_LINEAR)
     dbias = ((z(b=bias + step) - z(b=bias - step)) * delta).sum(axis=(0, 2, 3)) / (2 * H_LINEAR)
     ref = ref_subsample_backward(delta, subsample_forward(x, coef, bias, size=size)[1])
-    what = f"subsample_backward, {describe(delta.shape, size)}"
+    what = f"subsample_backward, {shapes(delta.shape, size)}"
     return (witnesses_agree(dx, ref[0], what + " (dx)"), witnesses_agree(dcoef, ref[1], what + " (dcoef)"),
             witnesses_agree(dbias, ref[2], what + " (dbias)"))
 
 
-# ---------------------------------------------------------------- known mistakes
+# ---------------------------------------------------------------- known mistakes (built only for wrong answers)
 def upsample_mistakes(delta, size):
-    rows, cols = np.repeat(delta, size, axis=2), np.repeat(delta, size, axis=3)
-    tiled = np.tile(delta, (1, 1, size, size))
-    return {
+    rows, cols = (lambda: np.repeat(delta, size, axis=2)), (lambda: np.repeat(delta, size, axis=3))
+    return Variants({
         "np.repeat along the rows only (repeat along both axes 2 and 3)": rows,
         "np.repeat along the columns only (repeat along both axes 2 and 3)": cols,
         "np.tile instead of np.repeat: the blocks are wrong (each entry must fill its own size x size block)":
-            tiled,
+            lambda: np.tile(delta, (1, 1, size, size)),
         "np.repeat on one axis but np.tile on the other: the blocks are wrong":
-            np.tile(rows, (1, 1, 1, size)),
+            lambda: np.tile(rows(), (1, 1, 1, size)),
         "np.tile on one axis but np.repeat on the other: the blocks are wrong":
-            np.tile(cols, (1, 1, size, 1)),
-        "divided by size² (that is avg_pool_backward; upsample only copies)": blocks(delta, size) / size ** 2,
-    }
+            lambda: np.tile(cols(), (1, 1, size, 1)),
+        "divided by size² (that is avg_pool_backward; upsample only copies)": lambda: blocks(delta, size) / size ** 2,
+    })
 
 
 def avg_mistakes(delta, size):
-    up = blocks(delta, size)
-    return {
-        "average pooling without the 1/(m·n) factor (the plain upsample; divide by size²)": up,
-        "divided by size instead of size² (each entry of an m x n window gets delta / (m·n))": up / size,
-        "np.tile instead of np.repeat: the blocks are wrong": np.tile(delta, (1, 1, size, size)) / size ** 2,
-        "np.repeat along one axis only": np.repeat(delta, size, axis=2) / size ** 2,
-    }
+    return Variants({
+        "average pooling without the 1/(m·n) factor (the plain upsample; divide by size²)":
+            lambda: blocks(delta, size),
+        "divided by size instead of size² (each entry of an m x n window gets delta / (m·n))":
+            lambda: blocks(delta, size) / size,
+        "np.tile instead of np.repeat: the blocks are wrong": lambda: np.tile(delta, (1, 1, size, size)) / size ** 2,
+        "np.repeat along one axis only": lambda: np.repeat(delta, size, axis=2) / size ** 2,
+    })
 
 
 def max_mistakes(delta, x, size):
-    out = max_pool_forward(x, size=size)[0]
-    up = blocks(delta, size)
-    is_max = x == blocks(out, size)  # every position equal to its window's maximum
-    ties = np.rint(avg_pool_forward(is_max.astype(np.float64), size=size)[0] * size ** 2)  # maxima per window
+    def tied():  # 1 at every position equal to its window's maximum, and the number of maxima per window
+        is_max = x == blocks(max_pool_forward(x, size=size)[0], size)
+        return is_max, blocks(np.rint(avg_pool_forward(is_max * 1.0, size=size)[0] * size ** 2), size)
+
     flip = (Ellipsis, slice(None, None, -1), slice(None, None, -1))  # reverses row-major order in each window
-    last = ref_max_pool_backward(delta[flip], max_pool_forward(x[flip], size=size)[1])[flip]
-    return {
-        "gradient sent to every tied maximum (only the first maximum in row-major order gets it)": up * is_max,
-        "ties routed to the last maximum (the first maximum in row-major order gets the gradient)": last,
+    return Variants({
+        "gradient sent to every tied maximum (only the first maximum in row-major order gets it)":
+            lambda: blocks(delta, size) * tied()[0],
+        "ties routed to the last maximum (the first maximum in row-major order gets the gradient)":
+            lambda: ref_max_pool_backward(delta[flip], max_pool_forward(x[flip], size=size)[1])[flip],
         "gradient split between tied maxima (only the first maximum in row-major order gets it)":
-            up * is_max / blocks(ties, size),
-        "delta copied to every position of the window (route it to the maximum only)": up,
-        "the average-pooling gradient (route delta to the maximum, don't spread it)": up / size ** 2,
-    }
+            lambda: blocks(delta, size) * tied()[0] / tied()[1],
+        "delta copied to every position of the window (route it to the maximum only)": lambda: blocks(delta, size),
+        "the average-pooling gradient (route delta to the maximum, don't spread it)":
+            lambda: blocks(delta, size) / size ** 2,
+    })
 
 
 def subsample_mistakes(delta, x, coef, size):
-    up = blocks(delta, size)
-    sums = avg_pool_forward(x, size=size)[0] * size ** 2
-    weighted = delta * sums
     c = coef[None, :, None, None]
-    dx = {
-        "delta not multiplied by coef (dx = coef * upsample(delta))": up,
+
+    def weighted():  # delta * window_sum(x)
+        return delta * avg_pool_forward(x, size=size)[0] * size ** 2
+
+    dx = Variants({
+        "delta not multiplied by coef (dx = coef * upsample(delta))": lambda: blocks(delta, size),
         "divided by size² as in average pooling (the S-layer sums its window: dx = coef * upsample(delta))":
-            c * up / size ** 2,
-        "np.tile instead of np.repeat: the blocks are wrong": c * np.tile(delta, (1, 1, size, size)),
-    }
-    dcoef = {
-        "dcoef does not use the window sums (dcoef = sum of delta * window_sum(x))": delta.sum(axis=(0, 2, 3)),
-        "dcoef uses the window mean instead of the window sum": weighted.sum(axis=(0, 2, 3)) / size ** 2,
-        "dcoef not summed over the batch": weighted.sum(axis=(2, 3)),
-        "dcoef not summed over positions": weighted.sum(axis=0),
+            lambda: c * blocks(delta, size) / size ** 2,
+        "np.tile instead of np.repeat: the blocks are wrong": lambda: c * np.tile(delta, (1, 1, size, size)),
+    })
+    dcoef = Variants({
+        "dcoef does not use the window sums (dcoef = sum of delta * window_sum(x))":
+            lambda: delta.sum(axis=(0, 2, 3)),
+        "dcoef uses the window mean instead of the window sum": lambda: weighted().sum(axis=(0, 2, 3)) / size ** 2,
+        "dcoef not summed over the batch": lambda: weighted().sum(axis=(2, 3)),
+        "dcoef not summed over positions": lambda: weighted().sum(axis=0),
         "dcoef uses the layer's output z instead of the window sum of its input x":
-            (delta * (c * sums)).sum(axis=(0, 2, 3)),
-    }
-    dbias = {
-        "dbias not summed over the batch (sum delta over batch and positions)": delta.sum(axis=(2, 3)),
-        "dbias not summed over positions (sum delta over batch and positions)": delta.sum(axis=0),
-        "dbias averaged instead of summed": delta.mean(axis=(0, 2, 3)),
-        "dbias from the first example only (sum over the batch too)": delta[0].sum(axis=(1, 2)),
-        "dbias multiplied by coef (z = coef * sum + bias: dz/dbias = 1)": delta.sum(axis=(0, 2, 3)) * coef,
-    }
+            lambda: (c * weighted()).sum(axis=(0, 2, 3)),
+    })
+    dbias = Variants({
+        "dbias not summed over the batch (sum delta over batch and positions)": lambda: delta.sum(axis=(2, 3)),
+        "dbias not summed over positions (sum delta over batch and positions)": lambda: delta.sum(axis=0),
+        "dbias averaged instead of summed": lambda: delta.mean(axis=(0, 2, 3)),
+        "dbias from the first example only (sum over the batch too)": lambda: delta[0].sum(axis=(1, 2)),
+        "dbias multiplied by coef (z = coef * sum + bias: dz/dbias = 1)": lambda: delta.sum(axis=(0, 2, 3)) * coef,
+    })
     return dx, dcoef, dbias
 
 
@@ -194,33 +199,39 @@ def truth_activation(da, z, kind, *, witness_z=None):
     return witnesses_agree(numeric, analytic, f"activation_backward {kind}, z {z.shape}") + 0.0  # no -0 shown
 
 
-def activation_mistakes(da, z, kind):
-    a = activation_forward(z, kind)[0]
-    tanh_slope = activation_derivative(2 * z / 3, "tanh")  # 1 - tanh²(2z/3)
-    common = {
-        "sigma' taken of the activation a = sigma(z) instead of the pre-activation z":
-            da * activation_derivative(a, kind),
-        "not multiplied by da (delta = da * sigma'(z))": activation_derivative(z, kind),
-    }
+def activation_mistakes(da, z, kind, first=None):
+    """Variants of activation_backward's typical mistakes; `first`: more builders, tried before these."""
+    def a():
+        return activation_forward(z, kind)[0]
+
+    def tanh_slope():  # 1 - tanh²(2z/3)
+        return activation_derivative(2 * z / 3, "tanh")
+
     own = {
-        "sigmoid": {"the formula a(1 - a) applied to z (it needs a = sigmoid(z))": da * z * (1 - z),
-                    "returned da * a (that is the activation, not its derivative)": da * a},
-        "tanh": {"the formula 1 - a² applied to z (it needs a = tanh(z))": da * (1 - z ** 2),
-                 "1 - tanh(z) instead of 1 - tanh(z)²": da * (1 - a)},
-        "relu": {"relu' taken as 1 everywhere (it is 0 where z < 0)": da,
-                 "multiplied by relu(z) instead of relu'(z)": da * a},
+        "sigmoid": {"the formula a(1 - a) applied to z (it needs a = sigmoid(z))": lambda: da * z * (1 - z),
+                    "returned da * a (that is the activation, not its derivative)": lambda: da * a()},
+        "tanh": {"the formula 1 - a² applied to z (it needs a = tanh(z))": lambda: da * (1 - z ** 2),
+                 "1 - tanh(z) instead of 1 - tanh(z)²": lambda: da * (1 - a())},
+        "relu": {"relu' taken as 1 everywhere (it is 0 where z < 0)": lambda: da,
+                 "multiplied by relu(z) instead of relu'(z)": lambda: da * a()},
         "lenet_tanh": {
             "the lenet_tanh derivative is missing the factors 1.7159 and 2/3 "
-            "(d/dz 1.7159 tanh(2z/3) = 1.7159 * 2/3 * (1 - tanh²(2z/3)))": da * tanh_slope,
+            "(d/dz 1.7159 tanh(2z/3) = 1.7159 * 2/3 * (1 - tanh²(2z/3)))": lambda: da * tanh_slope(),
             "the lenet_tanh derivative is missing the factor 2/3 (chain rule through 2z/3)":
-                da * 1.7159 * tanh_slope,
-            "the lenet_tanh derivative is missing the factor 1.7159": da * (2 / 3) * tanh_slope,
+                lambda: da * 1.7159 * tanh_slope(),
+            "the lenet_tanh derivative is missing the factor 1.7159": lambda: da * (2 / 3) * tanh_slope(),
             "plain tanh's derivative 1 - a² with a = lenet_tanh(z) (the scale factors change it)":
-                da * (1 - a ** 2),
-            "the derivative of tanh(z), not of 1.7159 tanh(2z/3)": da * activation_derivative(z, "tanh"),
+                lambda: da * (1 - a() ** 2),
+            "the derivative of tanh(z), not of 1.7159 tanh(2z/3)": lambda: da * activation_derivative(z, "tanh"),
         },
     }
-    return {**own[kind], **common}
+    return Variants({
+        **(first or {}),
+        **own[kind],
+        "sigma' taken of the activation a = sigma(z) instead of the pre-activation z":
+            lambda: da * activation_derivative(a(), kind),
+        "not multiplied by da (delta = da * sigma'(z))": lambda: activation_derivative(z, kind),
+    })
 
 
 def away_from_zero(rng, shape, low=0.05, high=3.0):
@@ -233,7 +244,7 @@ def upsample_case(submission, rng, size, **ranges):
     delta = rng.standard_normal(draw_shape(rng, size, **ranges))
     want = truth_upsample(delta, size)
     got = submission.call("upsample", delta, size)
-    expect_array(got, want, case=describe(delta.shape, size), variants=upsample_mistakes(delta, size))
+    expect_array(got, want, case=shapes(delta.shape, size), variants=upsample_mistakes(delta, size))
 
 
 @check("upsample: one map, size 2", points=2)
@@ -261,7 +272,7 @@ def avg_case(submission, rng, size, **ranges):
     delta = rng.standard_normal(draw_shape(rng, size, **ranges))
     want = truth_avg(delta, size)
     got = submission.call("avg_pool_backward", delta, size)
-    expect_array(got, want, case=describe(delta.shape, size), variants=avg_mistakes(delta, size))
+    expect_array(got, want, case=shapes(delta.shape, size), variants=avg_mistakes(delta, size))
 
 
 @check("avg_pool_backward: one map, size 2", points=2)
@@ -290,7 +301,7 @@ def max_case(submission, rng, size, values, **ranges):
     delta, x = rng.standard_normal(shape), values(rng, input_shape(shape, size))
     want = truth_max(delta, x, size)
     got = submission.call("max_pool_backward", delta, x, size)
-    expect_array(got, want, case=describe(shape, size) + f", x {x.shape}", variants=max_mistakes(delta, x, size))
+    expect_array(got, want, case=shapes(shape, size) + f", x {x.shape}", variants=max_mistakes(delta, x, size))
 
 
 @check("max_pool_backward: one map, size 2, distinct values", points=2)
@@ -332,7 +343,7 @@ def subsample_case(submission, rng, output, size, **ranges):
     shape = draw_shape(rng, size, **ranges)
     delta, x = rng.standard_normal(shape), rng.standard_normal(input_shape(shape, size))
     coef = rng.choice([-1.0, 1.0], size=shape[1]) * rng.uniform(0.5, 2.0, size=shape[1])
-    case = describe(shape, size) + f", x {x.shape}, coef {coef.shape}"
+    case = shapes(shape, size) + f", x {x.shape}, coef {coef.shape}"
     k = OUTPUTS.index(output)
     want = truth_subsample(delta, x, coef, size)[k]
     got = expect_tuple(submission.call("subsample_backward", delta, x, coef, size), 3, case=case,
@@ -424,9 +435,10 @@ def test_activation_relu_at_zero(submission, rng):
     z = away_from_zero(rng, maps_shape(rng))
     z.flat[rng.choice(z.size, size=max(1, z.size // 4), replace=False)] = 0.0
     da = rng.standard_normal(z.shape)
-    variants = {"relu'(0) taken as 1 (this course's convention is relu'(0) = 0)": da * (z >= 0)}
+    variants = activation_mistakes(da, z, "relu", first={
+        "relu'(0) taken as 1 (this course's convention is relu'(0) = 0)": lambda: da * (z >= 0)})
     at = np.where(z == 0, -TILT, z)  # the convention relu'(0) = 0 is relu's slope just left of 0
     want = truth_activation(da, at, "relu", witness_z=z)
     got = submission.call("activation_backward", da, z, "relu")
     expect_array(got, want, case=f"relu, da and z {z.shape} ({int((z == 0).sum())} entries of z are exactly 0)",
-                 variants={**variants, **activation_mistakes(da, z, "relu")})
+                 variants=variants)

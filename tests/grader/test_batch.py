@@ -191,3 +191,20 @@ def test_real_grading_of_a_zipped_class(tmp_path):
     result = json.loads((tmp_path / "out" / rows["ann"]["result"]).read_text())
     assert {t["visibility"] for t in result["tests"]} == {"visible", "hidden"}
     assert result["submission"] == "class.zip:ann/exercise3.py" and result["seed"] == 7
+
+
+def test_two_batches_never_write_the_same_folder(tmp_path):
+    subs = make_class(tmp_path / "subs", students=1)
+    (tmp_path / "out").mkdir()
+    holder = subprocess.Popen([sys.executable, "-c", "import fcntl, sys, time\n"
+                               "f = open(sys.argv[1], 'a+'); fcntl.lockf(f, fcntl.LOCK_EX)\n"
+                               "print('locked', flush=True); time.sleep(60)", str(tmp_path / "out" / ".lock")],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(BatchError, match="another `grade batch` is writing to"):
+            run_batch(subs, tmp_path / "out", workers=1, grade=fake_grade)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert run_batch(subs, tmp_path / "out", workers=1, grade=fake_grade).graded == 2

@@ -3,6 +3,8 @@ fails only its call, and nothing (process, file) outlives a Sandbox. Linux only.
 
 import os
 import signal
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -84,6 +86,15 @@ def group_members(pgid):
             if int(stat[stat.rindex(")") + 2:].split()[2]) == pgid:
                 pids.append(int(entry))
     return pids
+
+
+def dead(pid):
+    """True if pid has exited (gone, or a zombie that its new parent has not reaped yet)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
 
 
 def gone(pid, within=2.0):
@@ -304,7 +315,8 @@ def test_garbage_collected_sandbox_cleans_up():
 
 def test_worker_limits_and_privileges(sb):
     code = ("import resource\n"
-            "RESULT = [resource.getrlimit(getattr(resource, 'RLIMIT_' + n))[1] for n in ('AS', 'FSIZE', 'CORE', 'NPROC')]"
+            "RESULT = [resource.getrlimit(getattr(resource, 'RLIMIT_' + n))[1]\n"
+            "          for n in ('AS', 'FSIZE', 'CORE', 'NPROC')]"
             " + [open('/proc/self/status').read().split('NoNewPrivs:')[1].split()[0], os.getgroups()]")
     memory, fsize, core, nproc, no_new_privs, groups = run(code, sb)
     assert (memory, fsize, core, no_new_privs) == (FAST.memory, sandbox.FILE_SIZE_LIMIT, 0, "1")
@@ -312,13 +324,30 @@ def test_worker_limits_and_privileges(sb):
         assert groups == [] and nproc == 64
 
 
-def test_setup_failure_is_not_blamed_on_the_submission():
+def test_setup_failure_is_not_blamed_on_the_submission(monkeypatch):
+    monkeypatch.setattr(sandbox, "FILE_SIZE_LIMIT", 2**70)  # setrlimit fails in the worker, before student code
     with Sandbox(SOURCE, limits=FAST) as sb:
-        os.rmdir(sb._res.cwd)  # the worker cannot chdir there
-        with pytest.raises(sandbox.SandboxUnavailable, match="FileNotFoundError") as info:
+        with pytest.raises(sandbox.SandboxUnavailable, match="worker setup failed: OverflowError") as info:
             sb.call("double", 1)
         assert not isinstance(info.value, SubmissionError)
     assert ForkServer.shared().alive()
+
+
+def test_killed_grader_leaves_no_worker_and_no_directory():
+    script = ("from grader.sandbox import Sandbox, Limits\n"
+              f"sb = Sandbox({SOURCE!r}, limits=Limits(timeout=60))\n"
+              "pid, _, _, cwd, *_ = sb.call('ident')\n"
+              "print(pid, cwd, flush=True)\n"
+              "sb.call('spin')\n")
+    grader = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    pid, cwd = grader.stdout.readline().split()
+    grader.kill()  # no finalizer runs: the zygote sees its parent go and cleans up
+    grader.wait()
+    grader.stdout.close()
+    end = time.monotonic() + 3.0
+    while (os.path.exists(cwd) or not dead(int(pid))) and time.monotonic() < end:
+        time.sleep(0.01)
+    assert dead(int(pid)) and not os.path.exists(cwd)
 
 
 def test_worker_without_uid_drop(monkeypatch):
