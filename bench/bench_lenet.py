@@ -6,6 +6,7 @@ ratio ours/torch (target <= 1.0), and with --profile the median forward/backward
 inside whole passes. Never fails on time.
 """
 import argparse
+import os
 import statistics
 import time
 
@@ -114,7 +115,10 @@ def main():
                 t.grad = None
             torch.nn.functional.cross_entropy(-forward(tx), ty).backward()
         fns.append(step)
+    load_before = os.getloadavg()[0]
     medians = median_times(fns, args.runs)
+    print(f"1-min load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after "
+          f"({os.cpu_count()} CPUs; figures are only comparable on an otherwise idle machine)")
     print(f"reference LeNet-5 fwd+bwd, batch {args.batch}, float64: median {medians[0] * 1e3:.2f} ms "
           f"over {args.runs} runs")
     if torch is None:

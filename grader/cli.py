@@ -45,16 +45,6 @@ def limits_from(timeout: float | None, memory: str | None):
     return limits
 
 
-def project_root() -> Path:
-    from grader.project import find_root
-
-    root = find_root()
-    if root is None:
-        raise click.ClickException("no exercises/ folder here or above; run `grade` inside the course project, "
-                                   "or pass --submission PATH")
-    return root
-
-
 @click.group()
 @click.version_option(__version__, prog_name="grade")
 def main():
@@ -92,14 +82,14 @@ def grade_exercises(exercises, *, submission, seed, as_json, verbose, hidden, fa
     """Grade each exercise, print and write its result; exit 1 on a submission error, 2 under --fail-under."""
     _boot_workers()
     from grader.grading import grade_file, new_seed
-    from grader.project import default_submission, result_path
+    from grader.project import RESULTS_DIR, default_submission, result_path
     from grader.report import result_table
     from grader.results import ResultsError, write_json_atomic
     from grader.sandbox import SandboxUnavailable
 
     limits = limits_from(timeout, memory)
     root = None if submission is not None and results is not None else _root_or_none(submission)
-    results_dir = results or (root / ".grade" / "results" if root else Path(".grade") / "results")
+    results_dir = results or (root or Path.cwd()) / RESULTS_DIR
     seed = new_seed() if seed is None else seed
     printed, failed, total, top = [], False, 0.0, 0.0
     for exercise in exercises:
@@ -177,7 +167,7 @@ def list_exercises():
       grade list
     """
     from grader.checking import collect
-    from grader.project import default_submission, find_root, result_path
+    from grader.project import RESULTS_DIR, default_submission, find_root, result_path
     from grader.results import ResultsError, read_json
 
     root = find_root()
@@ -190,7 +180,7 @@ def list_exercises():
         if root is not None:
             path = default_submission(root, exercise)
             try:
-                previous = read_json(result_path(root / ".grade" / "results", exercise))
+                previous = read_json(result_path(root / RESULTS_DIR, exercise))
             except ResultsError:
                 previous = None
             if previous:

@@ -182,8 +182,7 @@ def _canvas_column(exercise: str, roster: Roster | None, columns: dict, batch: _
 def _roster_identities(batch: _Batch, roster: Roster) -> dict[str, dict]:
     names = {sid: info["name"] for sid, info in batch.students.items()}
     found, missing = match_students(roster, names)
-    for sid in missing:
-        batch.warnings.append(f"student {sid} is not in the roster {roster.path.name}; left out")
+    batch.warnings.extend(missing.values())
     by_row = {index: sid for sid, index in found.items()}
     identities = {}
     for index, row in enumerate(roster.rows):
@@ -204,8 +203,7 @@ def _moodle(batch: _Batch, *, roster: Roster | None, id_column, columns, out_of)
     people = {sid: (sid, info["name"]) for sid, info in batch.students.items()}
     if roster is not None:
         found, missing = match_students(roster, {sid: info["name"] for sid, info in batch.students.items()})
-        for sid in missing:
-            batch.warnings.append(f"student {sid} is not in the roster {roster.path.name}; left out")
+        batch.warnings.extend(missing.values())
         people = {sid: (roster.rows[i].get(column, ""), _full_name(roster.rows[i])) for sid, i in found.items()}
         for sid, (value, _) in people.items():
             if not value:

@@ -12,10 +12,10 @@ import os
 import tempfile
 from pathlib import Path
 
+from grader.layouts import EXERCISES as EXERCISE_ORDER
 from grader.results import ResultsError, read_json, write_json_atomic
 
 COLUMNS = ("student_id", "name", "exercise", "score", "max_score", "status", "late", "file", "reason", "result")
-EXERCISE_ORDER = ("exercise1", "exercise2", "exercise3", "exercise4")
 
 
 def result_relpath(student: str, exercise: str) -> str:

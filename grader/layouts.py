@@ -43,8 +43,9 @@ from typing import Iterator, NamedTuple
 
 from grader.archive import ArchiveError, extract_zip
 from grader.notebook import META_KEY
+from grader.submission import EXERCISE_FUNCTIONS
 
-EXERCISES = ("exercise1", "exercise2", "exercise3", "exercise4")
+EXERCISES = tuple(EXERCISE_FUNCTIONS)  # in order: exercise1 ... exercise4
 CODE_SUFFIXES = (".py", ".ipynb")
 _JUNK = {"__MACOSX", "__pycache__", ".ipynb_checkpoints", ".git", "Thumbs.db", "desktop.ini"}
 _EXERCISE = re.compile(r"(?:^|[^a-z])(?:exercise|ex)[\s_.\-]*0*(\d+)(?!\d)")

@@ -86,8 +86,8 @@ def read_roster(path: Path) -> Roster:
     return Roster(path, header, tuple(rows), points)
 
 
-def match_students(roster: Roster, students: dict[str, str]) -> tuple[dict[str, int], list[str]]:
-    """Map each student id (-> display name) to the index of its roster row; also return those not found."""
+def match_students(roster: Roster, students: dict[str, str]) -> tuple[dict[str, int], dict[str, str]]:
+    """Map each student id (-> display name) to the index of its roster row; those not found -> why not."""
     exact: dict[str, set[int]] = {}
     loose: dict[str, set[int]] = {}
     for index, row in enumerate(roster.rows):
@@ -100,12 +100,18 @@ def match_students(roster: Roster, students: dict[str, str]) -> tuple[dict[str, 
         for column in NAME_COLUMNS:
             if row.get(column):
                 loose.setdefault(canvas_key(row[column]), set()).add(index)
-    found, missing = {}, []
+    found, missing, taken = {}, {}, {}
     for student, name in sorted(students.items()):
         hits = exact.get(student.lower()) or loose.get(student.lower()) or (
             loose.get(canvas_key(name)) if name else None)
-        if hits and len(hits) == 1:
-            found[student] = next(iter(hits))
+        if not hits:
+            missing[student] = f"student {student} is not in the roster {roster.path.name}; left out"
+        elif len(hits) > 1:
+            missing[student] = f"student {student} matches {len(hits)} rows of the roster {roster.path.name}; left out"
+        elif next(iter(hits)) in taken:
+            missing[student] = (f"students {taken[next(iter(hits))]} and {student} match the same row of the roster "
+                                f"{roster.path.name}; {student} left out")
         else:
-            missing.append(student)
+            found[student] = next(iter(hits))
+            taken[found[student]] = student
     return found, missing

@@ -169,22 +169,12 @@ def histogram_svg(counts: tuple[int, ...], *, width: int = 560, height: int = 20
     return "".join(parts)
 
 
-def failures_svg(checks: tuple[CheckFailures, ...], *, width: int = 560) -> str:
-    """Horizontal bars: the share of graded submissions that failed each check."""
-    row = 22
-    height = row * len(checks) + 8
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
-             f'aria-label="share of students failing each check">']
-    for i, chk in enumerate(checks):
-        share = chk.failed / chk.ran
-        w = (width - 90) * share
-        y = 4 + i * row
-        parts.append(f'<rect x="0" y="{y}" width="{w:.1f}" height="{row - 6}" fill="#c0504d">'
-                     f'<title>{_esc(chk.name)}: {chk.failed}/{chk.ran}</title></rect>')
-        parts.append(f'<text x="{w + 4:.1f}" y="{y + row - 10}" font-size="11">'
-                     f'{100 * share:.0f}% ({chk.failed}/{chk.ran})</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+def share_bar_svg(share: float, *, width: int = 160, height: int = 14) -> str:
+    """A small horizontal bar for a table cell: `share` (0..1) of its width filled."""
+    filled = width * min(max(share, 0.0), 1.0)
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+            f'aria-label="{100 * share:.0f}%"><rect x="0" y="0" width="{width}" height="{height}" fill="#eee"/>'
+            f'<rect x="0" y="0" width="{filled:.1f}" height="{height}" fill="#c0504d"/></svg>')
 
 
 _STYLE = ("body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;color:#222}"
@@ -206,12 +196,13 @@ def summary_html(rows: list[dict], results: dict, *, seed: int) -> str:
                     + f"</tr></table><h3>Score distribution</h3>{histogram_svg(st.histogram)}")
         if st.checks:
             body.append("<h3>Checks most often failed</h3><table><tr><th>check</th><th>failed</th>"
-                        "<th>most common message</th></tr>")
+                        "<th>share of graded submissions</th><th>most common message</th></tr>")
             for chk in st.checks:
                 tag = ' <span class="hidden">hidden</span>' if chk.visibility == "hidden" else ""
                 body.append(f"<tr><td>{_esc(chk.name)}{tag}</td><td class=\"num\">{chk.failed}/{chk.ran}</td>"
+                            f"<td>{share_bar_svg(chk.failed / chk.ran)} {100 * chk.failed / chk.ran:.0f}%</td>"
                             f"<td>{_esc(chk.example)}</td></tr>")
-            body.append(f"</table>{failures_svg(st.checks)}")
+            body.append("</table>")
         body.append("</section>")
     problems = _zero_rows(rows)
     if problems:

@@ -44,10 +44,15 @@ def test_match_students_by_id_login_email_user_and_canvas_key(tmp_path):
                     "\"Twin, A\",1,T1,twin,A,t@uni.edu\n"
                     "\"Twin, A\",2,T2,twin,A,t2@uni.edu\n")
     roster = read_roster(path)
-    found, missing = match_students(roster, {"340934": "", "bsmith": "", "S002": "", "wl": "",
-                                             "lanewells": "", "zz": "lanewells", "twin": "", "nobody": ""})
-    assert found == {"340934": 0, "bsmith": 0, "S002": 1, "wl": 1, "lanewells": 1, "zz": 1}
-    assert missing == ["nobody", "twin"]  # "twin" is ambiguous: two rows have that login
+    for student, row in {"340934": 0, "bsmith": 0, "S002": 1, "wl": 1, "lanewells": 1}.items():
+        assert match_students(roster, {student: ""}) == ({student: row}, {})
+    assert match_students(roster, {"zz": "lanewells"}) == ({"zz": 1}, {})  # by the Canvas name key
+    found, missing = match_students(roster, {"340934": "", "bsmith": "", "twin": "", "nobody": ""})
+    assert found == {"340934": 0}
+    assert missing == {"bsmith": "students 340934 and bsmith match the same row of the roster roster.csv; "
+                                 "bsmith left out",
+                       "twin": "student twin matches 2 rows of the roster roster.csv; left out",
+                       "nobody": "student nobody is not in the roster roster.csv; left out"}
 
 
 def test_helpers():

@@ -185,3 +185,11 @@ def test_lenet5_matches_torch_autograd():
     for key, theirs in dict(((k, t.grad.numpy()) for k, t in params.items()), x=tx.grad.numpy()).items():
         # float64 on both sides, so only rounding differs: relative 1e-9 of the array's largest entry
         np.testing.assert_allclose(theirs, mine[key], rtol=1e-9, atol=1e-9 * np.abs(mine[key]).max(), err_msg=key)
+
+
+def test_model_needs_one_distinct_name_per_layer():
+    x = np.zeros((2, 3))
+    with pytest.raises(ValueError, match="name"):
+        model_forward(Model((Flatten(), Flatten()), ("a",)), x)
+    with pytest.raises(ValueError, match="name"):
+        model_forward(Model((Flatten(), Flatten()), ("a", "a")), x)
