@@ -62,8 +62,8 @@ def batch_command(submissions, out, workers, seed, timeout, memory, quiet):
     if not quiet:
         click.echo(report.summary)
     click.echo(f"\n{report.total} submissions ({report.graded} graded now, {report.reused} kept from an earlier "
-               f"run), seed {report.seed}. Gradebook: {report.out / 'gradebook.csv'}, summary: "
-               f"{report.out / 'summary.html'}", err=quiet)
+               f"run), seed {report.seed}, layout: {report.layout}.\nGradebook: {report.out / 'gradebook.csv'}, "
+               f"summary: {report.out / 'summary.html'}", err=quiet)
 
 
 def _say_interrupted(stop, progress, submissions, out):
