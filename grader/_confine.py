@@ -7,8 +7,10 @@ import os
 import resource
 import sys
 
-NOBODY = 65534  # the uid and gid a worker runs as when the grader is root
-NPROC = 64  # processes and threads of that uid (fork bombs)
+NOBODY = 65534  # the uid and gid a worker runs as when the grader is root and no uid of its own is mapped
+UID_BASE = 2_000_000_000  # else it runs as UID_BASE + its pid: no two live workers share a uid, so a
+# submission cannot signal (kill -1) or read the workers of other submissions graded at the same time
+NPROC = 64  # processes and threads of that uid (fork bombs); without a uid drop: that many more than now
 PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 4, 36, 38
 
 
@@ -18,7 +20,7 @@ def cpu_hard(timeout):
 
 def limit_and_drop(request, packages):
     """Apply a fork request's limits (see grader/_zygote.py) to this process, enter its directory and, when
-    asked and root, become NOBODY. packages: the __path__ lists of imported packages (see packages())."""
+    asked and root, drop to a uid of its own (see _sandbox_uid). packages: the __path__ lists of imported packages (see packages())."""
     cwd = request["cwd"]
     memory, fsize = int(request["memory"]), int(request["fsize"])
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -29,17 +31,49 @@ def limit_and_drop(request, packages):
     os.chdir(cwd)  # before the drop: the sandbox uid may not be able to reach the temp directory's parents
     if request["drop_uid"] and os.geteuid() == 0:
         path_fds = _open_dirs(sys.path)
-        os.chown(cwd, NOBODY, NOBODY)
+        uid = _sandbox_uid()
+        os.chown(cwd, uid, uid)
         resource.setrlimit(resource.RLIMIT_NPROC, (NPROC, NPROC))  # fork bombs (counted per uid)
         os.setgroups([])
-        os.setresgid(NOBODY, NOBODY, NOBODY)
-        os.setresuid(NOBODY, NOBODY, NOBODY)
-        if os.getresuid() != (NOBODY,) * 3 or os.getresgid() != (NOBODY,) * 3:
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+        if os.getresuid() != (uid,) * 3 or os.getresgid() != (uid,) * 3:
             raise PermissionError("the uid drop did not take")
         _reroute_paths(path_fds, packages)
+    elif os.geteuid() != 0:
+        _limit_processes()
     prctl(PR_SET_NO_NEW_PRIVS, 1)  # no setuid binary gives privileges back
     os.environ.update(HOME=cwd, TMPDIR=cwd, PWD=cwd)
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))  # last: the worker may already be near it
+
+
+def _sandbox_uid():
+    """UID_BASE + pid when this user namespace maps it (as uid and gid), else NOBODY."""
+    uid = UID_BASE + os.getpid()
+    return uid if _mapped("/proc/self/uid_map", uid) and _mapped("/proc/self/gid_map", uid) else NOBODY
+
+
+def _mapped(path, id_):
+    try:
+        with open(path) as f:
+            ranges = [[int(v) for v in line.split()] for line in f if line.strip()]
+    except (OSError, ValueError):
+        return False
+    return any(len(r) == 3 and r[0] <= id_ < r[0] + r[2] for r in ranges)
+
+
+def _limit_processes():
+    """Without a uid of its own the worker shares the grader's uid, whose tasks RLIMIT_NPROC counts: allow
+    NPROC more than the whole system runs now (one cheap read; a cap for fork bombs, not an exact count)."""
+    try:
+        with open("/proc/loadavg") as f:
+            tasks = int(f.read().split()[3].partition("/")[2])  # "running/total" scheduling entities
+    except (OSError, ValueError, IndexError):
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NPROC)
+    limit = tasks + NPROC if hard == resource.RLIM_INFINITY else min(tasks + NPROC, hard)
+    if soft == resource.RLIM_INFINITY or limit < soft:
+        resource.setrlimit(resource.RLIMIT_NPROC, (limit, hard))
 
 
 def _open_dirs(paths):

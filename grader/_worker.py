@@ -11,9 +11,12 @@ the return value), ``notimpl``, ``missing``, ``memory``, ``exit`` (``code``: "sy
 """
 
 import builtins
+import errno
+import functools
 import io
 import linecache
 import os
+import posix
 import resource
 import socket
 import sys
@@ -24,6 +27,7 @@ wire = None  # grader/wire.py, set by the zygote
 BLOCKED = frozenset({"reference", "grader", "solutions"})
 MAX_MESSAGE = 1000  # characters of an exception message
 MAX_TRACEBACK = 8000
+_exit = os._exit  # the real one: the submission's os._exit is _reported_exit
 
 
 class _Blocker:
@@ -40,31 +44,64 @@ def serve(fd, outputs, *, cpu_budget, cpu_hard):
     """Answer requests on socket fd until the parent closes it; never returns.
     outputs: the stdout/stderr streams from isolate(), flushed after each request."""
     conn = socket.socket(fileno=fd)
-    state = {"cpu": (cpu_budget, cpu_hard), "outputs": outputs}
+    state = {"cpu": (cpu_budget, cpu_hard), "outputs": outputs, "seq": None}
+    os._exit = posix._exit = functools.partial(_reported_exit, conn, state)
     while True:
         try:
             control, value = wire.recv_frame(conn)
         except (OSError, EOFError, wire.ProtocolError):
-            os._exit(0)  # the parent went away
+            _exit(0)  # the parent went away
+        state["seq"] = control.get("seq")
         reply, result = _dispatch(control, value, state)
         reply["seq"] = control.get("seq")
         try:
             chunks = _pack(reply, result)
             del result
             wire.send_frame(conn, chunks)
-        except OSError:
-            os._exit(0)
+        except OSError as exc:  # the parent went away, or the submission closed or replaced fd 3
+            _exit(wire.EXIT_CONNECTION_CLOSED if exc.errno in (errno.EBADF, errno.ENOTSOCK) else 0)
 
 
-def isolate():
-    """Block our packages, and give the submission fresh line-buffered stdout/stderr on fds 1 and 2."""
+def _reported_exit(conn, state, status):
+    """The submission's os._exit: tell the parent who ended the worker, then end it."""
+    if type(status) is int and state["seq"] is not None:
+        try:
+            wire.send_frame(conn, wire.pack({"status": "exit", "code": f"os._exit({status})", "seq": state["seq"]}))
+        except BaseException:
+            pass
+    _exit(status)
+
+
+class _CappedText(io.TextIOWrapper):
+    """sys.stdout/sys.stderr of a submission: line-buffered UTF-8 on an fd, that quietly drops what is
+    printed past a budget (shared by both streams) instead of failing at the file size limit."""
+
+    def __init__(self, fd, budget):
+        super().__init__(io.BufferedWriter(io.FileIO(fd, "w", closefd=False)), encoding="utf-8",
+                         errors="backslashreplace", line_buffering=True)
+        self._budget = budget  # [characters left]; characters <= bytes, so the parent sees the overflow
+
+    def write(self, s):
+        if type(s) is not str or self._budget[0] is None:
+            return super().write(s)
+        kept = s[:max(self._budget[0], 0)]
+        self._budget[0] -= len(kept)
+        if kept:
+            super().write(kept)
+        return len(s)
+
+
+def isolate(output=None):
+    """Block our packages, keep builtins from the submission's patches, and give the submission fresh
+    stdout/stderr on fds 1 and 2 keeping the first `output` + 1 characters (None: all)."""
     sys.meta_path.insert(0, _Blocker)
     for name in [m for m in sys.modules if m.partition(".")[0] in BLOCKED]:
         del sys.modules[name]
-    out = io.TextIOWrapper(io.BufferedWriter(io.FileIO(1, "w", closefd=False)), encoding="utf-8",
-                           errors="backslashreplace", line_buffering=True)
-    err = io.TextIOWrapper(io.BufferedWriter(io.FileIO(2, "w", closefd=False)), encoding="utf-8",
-                           errors="backslashreplace", line_buffering=True)
+    for module in (sys.modules[__name__], wire):  # patching builtins cannot break our replies
+        for key, value in vars(builtins).items():
+            vars(module).setdefault(key, value)
+    budget = [None if output is None else int(output) + 1]
+    out, err = _CappedText(1, budget), _CappedText(2, budget)
     sys.stdout = sys.__stdout__ = out
     sys.stderr = sys.__stderr__ = err
     sys.stdin = sys.__stdin__ = io.TextIOWrapper(io.BufferedReader(io.FileIO(0, "r", closefd=False)))

@@ -6,7 +6,7 @@ PATHs given (the directory holding numpy). It never imports the grader and never
 
 Control protocol (one JSON message per SOCK_SEQPACKET packet on CONTROL_FD):
 - zygote -> parent, once: ``{"ready": pid}``.
-- parent -> zygote: ``{"op": "fork", "tmpdir", "memory", "timeout", "fsize", "drop_uid"}`` with the output
+- parent -> zygote: ``{"op": "fork", "tmpdir", "memory", "timeout", "fsize", "drop_uid", "output"}`` with the output
   file's fd attached (SCM_RIGHTS). The zygote makes the worker a private directory in tmpdir (removed when
   the worker is reaped, or when the zygote exits), forks, and the worker sets itself up (grader/_confine.py)
   and reports on a pipe before any submission code can run. Reply ``{"pid": pid}`` with two fds attached: the
@@ -23,11 +23,13 @@ import select
 import signal
 import socket
 import sys
+import time
 
 _BOOT_PATH = list(sys.path)
 confine = None  # grader/_confine.py, loaded from its path by main()
 SETUP_TIMEOUT = 10.0  # seconds for a forked worker to report that it is set up
 PRELOAD = ("numpy.fft", "numpy.random")  # imported when idle, last first
+SWEEP_WAIT = 2.0  # seconds spent at most killing and reaping the processes a submission left behind
 
 
 def main():
@@ -83,8 +85,8 @@ def _serve(ctl, wake_r, worker, json, selectors):
             if not ready and preload:
                 _preload(preload.pop())  # idle: import what submissions often use (no request is waiting)
             _drain(wake_r)
+            _sweep(workers)  # before _reap reports a worker's end: its strays are dead by then
             _reap(workers)
-            _sweep(workers)
             if any(key.fileobj is ctl for key, _ in ready):
                 try:
                     data, fds, _flags, _addr = socket.recv_fds(ctl, 1 << 16, 4)
@@ -186,7 +188,7 @@ def _child(request, out_fd, conn_fd, ack_fd, worker, packages):
         ack = 4
         os.closerange(5, 1 << 20)  # the control socket, other workers' status sockets, ...
         confine.limit_and_drop(request, packages)
-        outputs = worker.isolate()
+        outputs = worker.isolate(request.get("output"))
     except BaseException as exc:
         os.write(ack, f"{type(exc).__name__}: {exc}".encode()[:4000])
         raise
@@ -252,20 +254,38 @@ def _reap(workers):
         os.close(fd)
 
 
-def _sweep(workers):
-    """Kill every child that is not a live worker: processes a submission left behind."""
+def _sweep(workers, wait=SWEEP_WAIT):
+    """Kill every child that is not a live worker (processes a submission left behind) and reap them; repeat
+    for their children, which come back to us as they die, until none is left or `wait` seconds have passed."""
+    end = time.monotonic() + wait
+    while True:
+        strays = [pid for pid in _children() if pid not in workers]
+        if not strays:
+            return
+        for pid in strays:
+            _kill_group(pid)
+        while strays and time.monotonic() < end:
+            strays = [pid for pid in strays if not _reaped(pid)]
+            if strays:
+                time.sleep(0.001)
+        if time.monotonic() >= end:
+            return
+
+
+def _children():
     me = os.getpid()
     try:
         with open(f"/proc/{me}/task/{me}/children") as f:
-            kids = [int(p) for p in f.read().split()]
+            return [int(p) for p in f.read().split()]
     except OSError:
-        return
-    for pid in kids:
-        if pid not in workers:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
+        return []
+
+
+def _reaped(pid):
+    try:
+        return os.waitpid(pid, os.WNOHANG)[0] == pid
+    except ChildProcessError:
+        return True
 
 
 def _kill_group(pid):

@@ -19,7 +19,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from grader.sandbox import DEFAULT_LIMITS, Limits, Sandbox, SandboxUnavailable, SubmissionError
+from grader.sandbox import DEFAULT_LIMITS, Limits, Sandbox, SandboxUnavailable, SubmissionError, TimedOut
 
 EXERCISES = ("exercise1", "exercise2", "exercise3", "exercise4")
 
@@ -97,6 +97,26 @@ def run_one(chk: Check, submission, seed: int) -> Outcome:
     return Outcome(info.name, info.points, info.points, "passed", "", info.visibility)
 
 
+class HangGuard:
+    """Calls the sandbox, but once a function has timed out its later calls fail at once.
+
+    A function that hangs would otherwise cost a full time limit in every check that calls it.
+    """
+
+    def __init__(self, sandbox: Sandbox):
+        self.sandbox = sandbox
+        self.hung: dict[str, str] = {}
+
+    def call(self, name: str, /, *args, **kwargs):
+        if name in self.hung:
+            raise TimedOut(f"not run: `{name}` already {self.hung[name]} in an earlier check")
+        try:
+            return self.sandbox.call(name, *args, **kwargs)
+        except TimedOut as exc:
+            self.hung[name] = str(exc)
+            raise
+
+
 def run_checks(exercise: str, source: str, filename: str, *, seed: int, limits: Limits = DEFAULT_LIMITS,
                include_hidden: bool = True, on_result: Callable[[Outcome], None] | None = None):
     """Grade `source` on every check of `exercise`; returns (outcomes, seconds, output of the submission)."""
@@ -104,8 +124,9 @@ def run_checks(exercise: str, source: str, filename: str, *, seed: int, limits: 
     start = time.perf_counter()
     outcomes = []
     with Sandbox(source, filename, limits) as sandbox:
+        guarded = HangGuard(sandbox)
         for chk in checks:
-            outcome = run_one(chk, sandbox, seed)
+            outcome = run_one(chk, guarded, seed)
             outcomes.append(outcome)
             if on_result is not None:
                 on_result(outcome)

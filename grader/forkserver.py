@@ -105,15 +105,16 @@ class ForkServer:
     def alive(self):
         return not self._broken and self._proc.poll() is None
 
-    def spawn(self, *, tmpdir, memory, timeout, fsize, output_fd, drop_uid):
-        """Fork a worker with these limits, stdout/stderr going to output_fd. -> WorkerProcess.
+    def spawn(self, *, tmpdir, memory, timeout, fsize, output_fd, drop_uid, output=None):
+        """Fork a worker with these limits, stdout/stderr going to output_fd (keeping about `output` bytes of
+        what the submission prints, None: all up to fsize). -> WorkerProcess.
 
         tmpdir: where the zygote makes the worker's private working directory (removed with the worker).
         memory: RLIMIT_AS bytes. timeout: seconds per call (sets the CPU
         backstop). fsize: RLIMIT_FSIZE bytes. drop_uid: run it as nobody (65534; only when root).
         """
         request = json.dumps({"op": "fork", "tmpdir": tmpdir, "memory": memory, "timeout": timeout, "fsize": fsize,
-                              "drop_uid": bool(drop_uid)})
+                              "drop_uid": bool(drop_uid), "output": output})
         with self._lock:
             try:
                 if not self._ready:

@@ -178,7 +178,8 @@ class Sandbox:
             return
         res = self._res
         res.worker = spawn_worker(tmpdir=tempfile.gettempdir(), memory=self.limits.memory, timeout=self.limits.timeout,
-                                  fsize=FILE_SIZE_LIMIT, output_fd=res.output.fileno(), drop_uid=_drop_uid())
+                                  fsize=FILE_SIZE_LIMIT, output_fd=res.output.fileno(), drop_uid=_drop_uid(),
+                                  output=self.limits.output)
         seq = self._next_seq()
         chunks = wire.pack({"op": "load", "filename": self.filename, "seq": seq}, self.source, strict=True)
         try:
@@ -201,6 +202,8 @@ class Sandbox:
         try:
             wire.send_frame(worker.conn, chunks, deadline)
             reply, value = wire.recv_frame(worker.conn, deadline)
+            while _stale(reply, seq):  # a reply the submission forged or sent late for an earlier request
+                reply, value = wire.recv_frame(worker.conn, deadline)
             status = _check_reply(reply, seq)
         except TimeoutError:
             self._res.kill_worker()
@@ -232,6 +235,10 @@ def _drop_uid():
     return os.geteuid() == 0
 
 
+def _stale(reply, seq):
+    return type(reply.get("seq")) is int and reply["seq"] < seq
+
+
 def _check_reply(reply, seq):
     """Validate a worker's reply fields; -> status. ProtocolError if anything is off."""
     if reply.get("seq") != seq or type(reply.get("seq")) is not int:
@@ -257,6 +264,8 @@ def _check_reply(reply, seq):
 def _died(exit_status, limits):
     """The error for a worker that died mid-request, from the zygote's 'exit N' / 'signal N'."""
     kind, _, number = (exit_status or "").partition(" ")
+    if kind == "exit" and number == str(wire.EXIT_CONNECTION_CLOSED):
+        return Crashed("the worker crashed (the submission closed its connection to the grader)")
     if kind == "exit" and number.isdigit():
         return Exited(f"the worker exited with status {number} (sys.exit or os._exit)")
     if kind == "signal" and number.isdigit():

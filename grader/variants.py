@@ -2,10 +2,11 @@
 
 Each `*_variants(...)` returns a `Variants` mapping "what went wrong" -> the array that mistake produces, for
 `compare.expect_array(..., variants=...)`. Answers are built on first use; a mistake that cannot show on a case
-(e.g. stride zeros at stride 1, a batch mistake with N = 1) is left out. Every answer is made by feeding the
-reference op the input the mistaken code effectively used (not rotating the kernel = the reference with w
-rotated; not dilating the residual = the reference at stride 1; ...), so the zoo stays right when the reference
-changes. Shapes: NCHW maps, (F, C, KH, KW) kernels, as everywhere in the project.
+(e.g. stride zeros at stride 1, a batch mistake with N = 1) is left out. Every answer is made by differentiating
+the reference FORWARD conv numerically on the problem the mistaken code effectively solved (not rotating the
+kernel = the true gradient for w rotated; not dilating the residual = the gradient at stride 1; ...), so the zoo
+stays right when the reference changes and needs no backward pass (a student release has none). Shapes: NCHW
+maps, (F, C, KH, KW) kernels, as everywhere in the project.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from typing import Callable
 
 import numpy as np
 
-from reference.conv import conv2d_backward, conv2d_forward
+from grader.truth import batched_vjp, kernel_grad
+from reference.conv import conv2d_forward
 
 
 class Variants(Mapping):
@@ -66,17 +68,22 @@ def rot(a):
 
 
 def ref_dx(delta, w, stride, size):
-    """Reference dJ/dx (unpadded conv) of an input of spatial `size` (H, W)."""
+    """dJ/dx of an unpadded conv with kernels w on an input of spatial `size` (H, W): the numerical VJP of the
+    reference forward at x = 0 (exact up to rounding: the conv is linear in x)."""
     x = np.zeros(delta.shape[:1] + w.shape[1:2] + tuple(size))
-    _, cache = conv2d_forward(x, w, np.zeros(w.shape[0]), stride=stride)
-    return conv2d_backward(delta, cache)[0]
+    bias = np.zeros(w.shape[0])
+    return batched_vjp(lambda xs: conv2d_forward(xs, w, bias, stride=stride)[0], x, delta)
 
 
 def ref_dw(delta, x, kernel, stride, padding=0):
-    """Reference dJ/dw for an input x and a kernel of spatial size `kernel` (KH, KW)."""
+    """dJ/dw for an input x and kernels of spatial size `kernel` (KH, KW): the numerical gradient of the
+    reference forward over stacked kernels at w = 0 (exact up to rounding: the conv is linear in w)."""
     w = np.zeros((delta.shape[1], x.shape[1]) + tuple(kernel))
-    _, cache = conv2d_forward(x, w, np.zeros(w.shape[0]), stride=stride, padding=padding)
-    return conv2d_backward(delta, cache)[1]
+
+    def forward(ws):
+        return conv2d_forward(x, ws, np.zeros(len(ws)), stride=stride, padding=padding)[0]
+
+    return kernel_grad(forward, w, delta)
 
 
 def _pad(a, top, bottom=None):

@@ -54,3 +54,20 @@ def test_check_rng_depends_on_seed_and_name_only():
     assert (a == b).all()
     assert not (a == check_rng(2, "f: a").random(3)).all()
     assert not (a == check_rng(1, "f: b").random(3)).all()
+
+
+def test_a_function_that_hung_is_not_run_again():
+    import time
+
+    from grader.checking import run_checks
+    from grader.sandbox import Limits
+
+    source = "def rot180(k):\n    while True:\n        pass\n"
+    start = time.perf_counter()
+    outcomes, _, _ = run_checks("exercise3", source, "hang.py", seed=1, limits=Limits(timeout=0.5),
+                                include_hidden=False)
+    elapsed = time.perf_counter() - start
+    rot = [o for o in outcomes if o.name.startswith("rot180")]
+    assert rot[0].message == "timed out after 0.5 s"
+    assert all("already timed out after 0.5 s in an earlier check" in o.message for o in rot[1:])
+    assert elapsed < 0.5 + 3.0  # one time limit, not one per check
