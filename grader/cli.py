@@ -193,3 +193,7 @@ from grader.cli_course import batch_command, export_command  # noqa: E402
 
 main.add_command(batch_command)
 main.add_command(export_command)
+from grader.cli_release import release_command, autograder_command  # noqa: E402
+
+main.add_command(release_command)
+main.add_command(autograder_command)

@@ -18,6 +18,7 @@ release ships the forward passes only: there `conv2d_backward` is None and the n
 - `full_convolve_2d(delta, kernel)` -> the 2-D full convolution (the dJ/dx of a valid 2-D correlation).
 - `conv_dw(delta, a_prev, kernel_size, stride=, padding=)` -> dJ/dw (F, C, KH, KW).
 - `conv_db(delta)` -> dJ/db (F,).
+- `rotated_kernel(kernel)` -> the kernel rotated by 180°, as the response of the forward conv to an impulse.
 
 `conv_length` and `conv_out` help the checks draw conv shapes (e.g. sizes the stride does not divide).
 
@@ -160,6 +161,17 @@ def conv_db(delta: np.ndarray) -> np.ndarray:
     _, cache = conv2d_forward(x, np.zeros((f, 1, 1, 1)), np.zeros(f))
     analytic = conv2d_backward(delta, cache)[2]
     return witnesses_agree(numeric, analytic, f"conv db, delta {delta.shape}")
+
+
+def rotated_kernel(kernel: np.ndarray) -> np.ndarray:
+    """kernel (..., KH, KW) rotated by 180°, from the reference forward conv alone: correlating a centred impulse
+    with a kernel gives the kernel upside down, out[i, j] = k[KH-1-i, KW-1-j] (exact: products with 1 and 0)."""
+    kernel = np.asarray(kernel, dtype=np.float64)
+    kh, kw = kernel.shape[-2:]
+    impulse = np.zeros((1, 1, 2 * kh - 1, 2 * kw - 1))
+    impulse[0, 0, kh - 1, kw - 1] = 1.0
+    stack = kernel.reshape(-1, 1, kh, kw)  # every kernel of the stack as one output map
+    return conv2d_forward(impulse, stack, np.zeros(len(stack)))[0].reshape(kernel.shape)
 
 
 def conv_length(rng: np.random.Generator, kernel: int, stride: int, padding: int, *, lo: int = 3, hi: int = 8,

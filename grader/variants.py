@@ -17,7 +17,7 @@ from typing import Callable
 
 import numpy as np
 
-from grader.truth import batched_vjp, kernel_grad
+from grader.truth import batched_vjp, conv_db, kernel_grad
 from reference.conv import conv2d_forward
 
 
@@ -126,7 +126,7 @@ def full_convolve_variants(delta, kernel):
     def corr(x, k):  # valid correlation of two 2-D arrays
         return conv2d_forward(x[None, None], k[None, None], np.zeros(1))[0][0, 0]
 
-    padded = np.pad(delta, ((kh - 1, kh - 1), (kw - 1, kw - 1)))
+    padded = np.pad(delta, [(kh - 1,) * 2, (kw - 1,) * 2])  # what the right answer correlates
 
     return Variants({
         "the kernel was not rotated by 180° (that is a correlation, not a convolution)": lambda: full(rot(kernel)),
@@ -260,16 +260,15 @@ def conv_dw_variants(delta, a_prev, kernel, stride, padding):
 
 
 def conv_db_variants(delta):
-    """Wrong dJ/db: delta (N, F, Ho, Wo)."""
-    n = delta.shape[0]
+    """Wrong dJ/db: delta (N, F, Ho, Wo); built on the numerical dJ/db of the examples each mistake used."""
+    n, _, ho, wo = delta.shape
     return Variants({
-        "not summed over the batch: one row per example": lambda: delta.sum(axis=(2, 3)),
-        "not summed over the batch: only the first example counts": _skip(n > 1, lambda: delta[0].sum(axis=(1, 2))),
-        f"averaged over the batch instead of summed (divided by N = {n})":
-            _skip(n > 1, lambda: delta.sum(axis=(0, 2, 3)) / n),
+        "not summed over the batch: one row per example": lambda: np.stack([conv_db(d[None]) for d in delta]),
+        "not summed over the batch: only the first example counts": _skip(n > 1, lambda: conv_db(delta[:1])),
+        f"averaged over the batch instead of summed (divided by N = {n})": _skip(n > 1, lambda: conv_db(delta) / n),
         "not summed over the positions (only over the batch)": lambda: delta.sum(axis=0),
-        "averaged over the positions instead of summed": lambda: delta.sum(axis=0).mean(axis=(1, 2)),
-        "averaged over the batch and the positions instead of summed": lambda: delta.mean(axis=(0, 2, 3)),
+        "averaged over the positions instead of summed": lambda: conv_db(delta) / (ho * wo),
+        "averaged over the batch and the positions instead of summed": lambda: conv_db(delta) / (n * ho * wo),
         "summed over the wrong axes (over the kernels F, not the batch)": lambda: delta.sum(axis=(1, 2, 3)),
         "summed over the wrong axes (batch and kernels, not the positions)": lambda: delta.sum(axis=(0, 1)),
     })

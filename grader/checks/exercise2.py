@@ -1,10 +1,11 @@
 """Graded checks for exercise2: the residual through pooling layers (upsampling) and through activations.
 
 Truth: the reference FORWARD ops differentiated numerically in float64 (grader.truth: every perturbed copy of the
-input stacked into one batch, one forward call), with the reference backward (np.kron for `upsample`) as the
-second witness. Max pooling is differentiated at a copy of x tilted by a tiny ramp inside each window, so that
+input stacked into one batch, one forward call), with the reference backward (avg pooling's times size² for
+`upsample`) as the second witness when it is importable (a student release ships no backward pass). Max pooling is differentiated at a copy of x tilted by a tiny ramp inside each window, so that
 tied maxima resolve to the first one in row-major order (our convention), with no tie near the step h.
-Variants: the answers of typical mistakes, built from the reference ops, so that a wrong answer gets named.
+Variants: the answers of typical mistakes, built from the reference forward ops and numerical derivatives of the
+problem each mistake effectively solves (never from a backward pass), so that a wrong answer gets named.
 """
 
 import numpy as np
@@ -13,11 +14,15 @@ from grader.checking import check
 from grader.compare import expect_array, expect_tuple, witnesses_agree
 from grader.truth import batched_vjp, elementwise_derivative
 from grader.variants import Variants
-from reference.activation import activation_backward as ref_activation_backward
-from reference.activation import activation_derivative, activation_forward
-from reference.pool import (avg_pool_backward as ref_avg_pool_backward, avg_pool_forward,
-                            max_pool_backward as ref_max_pool_backward, max_pool_forward,
-                            subsample_backward as ref_subsample_backward, subsample_forward)
+from reference.activation import activation_forward
+from reference.pool import avg_pool_forward, max_pool_forward, subsample_forward
+
+try:  # the second witnesses: the instructor's tree has them, a student release does not
+    from reference.activation import activation_backward as ref_activation_backward
+    from reference.pool import (avg_pool_backward as ref_avg_pool_backward, max_pool_backward as ref_max_pool_backward,
+                                subsample_backward as ref_subsample_backward)
+except ImportError:
+    ref_activation_backward = ref_avg_pool_backward = ref_max_pool_backward = ref_subsample_backward = None
 
 H_LINEAR = 1.0  # central differences are exact for linear maps at any step: a big one keeps rounding away
 H_KINK = 1e-6  # max pooling: far below the gap between a window's maximum and its runner-up
@@ -62,9 +67,20 @@ def per_map_vjp(forward, x, dout, h):
     return grad.reshape(x.shape)
 
 
+def witness(numeric, reference, what):
+    """The numerical truth, checked against reference() (the reference backward) when the reference has one."""
+    return numeric if reference is None else witnesses_agree(numeric, reference(), what)
+
+
+def window_sum(v, size):
+    """The sum of each size x size window of v (N, 1, H, W): LeNet's S-layer with coefficient 1 and no bias."""
+    return subsample_forward(v, np.ones(1), np.zeros(1), size=size)[0]
+
+
 def blocks(a, size):
-    """Every entry of a (N, C, h, w) copied over its own size x size block, exactly (for masks)."""
-    return a.repeat(size, axis=2).repeat(size, axis=3)
+    """Every entry of a (N, C, h, w) copied over its own size x size block: the gradient of the window sum,
+    exact (central differences with step 1 of a sum of entries are sums of +-1 and 0), so fit for masks."""
+    return per_map_vjp(lambda v: window_sum(v, size), np.zeros(input_shape(a.shape, size)), a, H_LINEAR)
 
 
 def window_rank(shape, size):
@@ -75,27 +91,34 @@ def window_rank(shape, size):
 
 def truth_upsample(delta, size):
     x = np.zeros(input_shape(delta.shape, size))
-    numeric = per_map_vjp(lambda v: avg_pool_forward(v, size=size)[0] * size ** 2, x, delta, H_LINEAR)
-    analytic = np.kron(delta, np.ones((1, 1, size, size)))
-    return witnesses_agree(numeric, analytic, f"upsample, {shapes(delta.shape, size)}")
+    numeric = per_map_vjp(lambda v: window_sum(v, size), x, delta, H_LINEAR)
+    reference = None if ref_avg_pool_backward is None else (  # upsampling = avg pooling's gradient times size²
+        lambda: ref_avg_pool_backward(delta, avg_pool_forward(x, size=size)[1]) * size ** 2)
+    return witness(numeric, reference, f"upsample, {shapes(delta.shape, size)}")
 
 
 def truth_avg(delta, size):
     x = np.zeros(input_shape(delta.shape, size))
     numeric = per_map_vjp(lambda v: avg_pool_forward(v, size=size)[0], x, delta, H_LINEAR)
-    analytic = ref_avg_pool_backward(delta, avg_pool_forward(x, size=size)[1])
-    return witnesses_agree(numeric, analytic, f"avg_pool_backward, {shapes(delta.shape, size)}")
+    reference = None if ref_avg_pool_backward is None else (
+        lambda: ref_avg_pool_backward(delta, avg_pool_forward(x, size=size)[1]))
+    return witness(numeric, reference, f"avg_pool_backward, {shapes(delta.shape, size)}")
+
+
+def numeric_max(delta, x, size):
+    """dJ/dx of max pooling, ties to the first maximum in row-major order, by central differences."""
+    tilted = x - TILT * window_rank(x.shape, size)  # ties now resolve to the first maximum, by a margin >> h
+    return per_map_vjp(lambda v: max_pool_forward(v, size=size)[0], tilted, delta, H_KINK)
 
 
 def truth_max(delta, x, size):
-    tilted = x - TILT * window_rank(x.shape, size)  # ties now resolve to the first maximum, by a margin >> h
-    numeric = per_map_vjp(lambda v: max_pool_forward(v, size=size)[0], tilted, delta, H_KINK)
-    analytic = ref_max_pool_backward(delta, max_pool_forward(x, size=size)[1])
-    return witnesses_agree(numeric, analytic, f"max_pool_backward, {shapes(delta.shape, size)}")
+    reference = None if ref_max_pool_backward is None else (
+        lambda: ref_max_pool_backward(delta, max_pool_forward(x, size=size)[1]))
+    return witness(numeric_max(delta, x, size), reference, f"max_pool_backward, {shapes(delta.shape, size)}")
 
 
-def truth_subsample(delta, x, coef, size):
-    """(dx, dcoef, dbias) of the S-layer z = coef * window_sum(x) + bias, numerically and by the reference."""
+def numeric_subsample(delta, x, coef, size):
+    """(dx, dcoef, dbias) of the S-layer z = coef * window_sum(x) + bias, by central differences."""
     bias, step = np.zeros_like(coef), H_LINEAR * np.ones_like(coef)
 
     def z(v=x, c=coef, b=bias):
@@ -105,7 +128,15 @@ def truth_subsample(delta, x, coef, size):
     # z is linear in coef and in bias, and map c's parameters move only map c: perturb them all at once
     dcoef = ((z(c=coef + step) - z(c=coef - step)) * delta).sum(axis=(0, 2, 3)) / (2 * H_LINEAR)
     dbias = ((z(b=bias + step) - z(b=bias - step)) * delta).sum(axis=(0, 2, 3)) / (2 * H_LINEAR)
-    ref = ref_subsample_backward(delta, subsample_forward(x, coef, bias, size=size)[1])
+    return dx, dcoef, dbias
+
+
+def truth_subsample(delta, x, coef, size):
+    """numeric_subsample, checked against the reference backward when there is one."""
+    dx, dcoef, dbias = numeric_subsample(delta, x, coef, size)
+    if ref_subsample_backward is None:
+        return dx, dcoef, dbias
+    ref = ref_subsample_backward(delta, subsample_forward(x, coef, np.zeros_like(coef), size=size)[1])
     what = f"subsample_backward, {shapes(delta.shape, size)}"
     return (witnesses_agree(dx, ref[0], what + " (dx)"), witnesses_agree(dcoef, ref[1], what + " (dcoef)"),
             witnesses_agree(dbias, ref[2], what + " (dbias)"))
@@ -148,7 +179,7 @@ def max_mistakes(delta, x, size):
         "gradient sent to every tied maximum (only the first maximum in row-major order gets it)":
             lambda: blocks(delta, size) * tied()[0],
         "ties routed to the last maximum (the first maximum in row-major order gets the gradient)":
-            lambda: ref_max_pool_backward(delta[flip], max_pool_forward(x[flip], size=size)[1])[flip],
+            lambda: numeric_max(delta[flip], x[flip], size)[flip],
         "gradient split between tied maxima (only the first maximum in row-major order gets it)":
             lambda: blocks(delta, size) * tied()[0] / tied()[1],
         "delta copied to every position of the window (route it to the maximum only)": lambda: blocks(delta, size),
@@ -158,10 +189,17 @@ def max_mistakes(delta, x, size):
 
 
 def subsample_mistakes(delta, x, coef, size):
-    c = coef[None, :, None, None]
+    """Variants of (dx, dcoef, dbias), from numerical gradients of the S-layer on the data each mistake used."""
+    c, (n, _, ho, wo) = coef[None, :, None, None], delta.shape
 
     def weighted():  # delta * window_sum(x)
         return delta * avg_pool_forward(x, size=size)[0] * size ** 2
+
+    def right(k, first=None, last=None):  # the gradient k (0: dx, 1: dcoef, 2: dbias) of examples first:last
+        return numeric_subsample(delta[first:last], x[first:last], coef, size)[k]
+
+    def each(k):  # one gradient per example, not summed over the batch
+        return np.stack([right(k, i, i + 1) for i in range(n)])
 
     dx = Variants({
         "delta not multiplied by coef (dx = coef * upsample(delta))": lambda: blocks(delta, size),
@@ -170,33 +208,39 @@ def subsample_mistakes(delta, x, coef, size):
         "np.tile instead of np.repeat: the blocks are wrong": lambda: c * np.tile(delta, (1, 1, size, size)),
     })
     dcoef = Variants({
-        "dcoef does not use the window sums (dcoef = sum of delta * window_sum(x))":
-            lambda: delta.sum(axis=(0, 2, 3)),
-        "dcoef uses the window mean instead of the window sum": lambda: weighted().sum(axis=(0, 2, 3)) / size ** 2,
-        "dcoef not summed over the batch": lambda: weighted().sum(axis=(2, 3)),
+        "dcoef does not use the window sums (dcoef = sum of delta * window_sum(x))": lambda: right(2),
+        "dcoef uses the window mean instead of the window sum": lambda: right(1) / size ** 2,
+        "dcoef not summed over the batch": lambda: each(1),
         "dcoef not summed over positions": lambda: weighted().sum(axis=0),
-        "dcoef uses the layer's output z instead of the window sum of its input x":
-            lambda: (c * weighted()).sum(axis=(0, 2, 3)),
+        "dcoef uses the layer's output z instead of the window sum of its input x": lambda: right(1) * coef,
     })
     dbias = Variants({
-        "dbias not summed over the batch (sum delta over batch and positions)": lambda: delta.sum(axis=(2, 3)),
+        "dbias not summed over the batch (sum delta over batch and positions)": lambda: each(2),
         "dbias not summed over positions (sum delta over batch and positions)": lambda: delta.sum(axis=0),
-        "dbias averaged instead of summed": lambda: delta.mean(axis=(0, 2, 3)),
-        "dbias from the first example only (sum over the batch too)": lambda: delta[0].sum(axis=(1, 2)),
-        "dbias multiplied by coef (z = coef * sum + bias: dz/dbias = 1)": lambda: delta.sum(axis=(0, 2, 3)) * coef,
+        "dbias averaged instead of summed": lambda: right(2) / (n * ho * wo),
+        "dbias from the first example only (sum over the batch too)": lambda: right(2, 0, 1),
+        "dbias multiplied by coef (z = coef * sum + bias: dz/dbias = 1)": lambda: right(2) * coef,
     })
     return dx, dcoef, dbias
 
 
 # ---------------------------------------------------------------- activations: truth and known mistakes
+def slope(v, kind):
+    """sigma'(v) by central differences of the reference forward; relu'(0) = 0 (relu's slope just left of 0)."""
+    v = np.asarray(v, dtype=np.float64)
+    at = np.where(v == 0, -TILT, v) if kind == "relu" else v
+    return elementwise_derivative(lambda u: activation_forward(u, kind)[0], at)
+
+
 def truth_activation(da, z, kind, *, witness_z=None):
     """delta = da * sigma'(z): sigma' by central differences of the reference forward, at the PRE-activation z.
 
     witness_z: where the reference backward is evaluated when z was nudged (relu exactly at 0).
     """
     numeric = da * elementwise_derivative(lambda v: activation_forward(v, kind)[0], z)
-    analytic = ref_activation_backward(da, activation_forward(z if witness_z is None else witness_z, kind)[1])
-    return witnesses_agree(numeric, analytic, f"activation_backward {kind}, z {z.shape}") + 0.0  # no -0 shown
+    reference = None if ref_activation_backward is None else (lambda: ref_activation_backward(
+        da, activation_forward(z if witness_z is None else witness_z, kind)[1]))
+    return witness(numeric, reference, f"activation_backward {kind}, z {z.shape}") + 0.0  # no -0 shown
 
 
 def activation_mistakes(da, z, kind, first=None):
@@ -205,7 +249,7 @@ def activation_mistakes(da, z, kind, first=None):
         return activation_forward(z, kind)[0]
 
     def tanh_slope():  # 1 - tanh²(2z/3)
-        return activation_derivative(2 * z / 3, "tanh")
+        return slope(2 * z / 3, "tanh")
 
     own = {
         "sigmoid": {"the formula a(1 - a) applied to z (it needs a = sigmoid(z))": lambda: da * z * (1 - z),
@@ -222,15 +266,15 @@ def activation_mistakes(da, z, kind, first=None):
             "the lenet_tanh derivative is missing the factor 1.7159": lambda: da * (2 / 3) * tanh_slope(),
             "plain tanh's derivative 1 - a² with a = lenet_tanh(z) (the scale factors change it)":
                 lambda: da * (1 - a() ** 2),
-            "the derivative of tanh(z), not of 1.7159 tanh(2z/3)": lambda: da * activation_derivative(z, "tanh"),
+            "the derivative of tanh(z), not of 1.7159 tanh(2z/3)": lambda: da * slope(z, "tanh"),
         },
     }
     return Variants({
         **(first or {}),
         **own[kind],
         "sigma' taken of the activation a = sigma(z) instead of the pre-activation z":
-            lambda: da * activation_derivative(a(), kind),
-        "not multiplied by da (delta = da * sigma'(z))": lambda: activation_derivative(z, kind),
+            lambda: da * slope(a(), kind),
+        "not multiplied by da (delta = da * sigma'(z))": lambda: slope(z, kind),
     })
 
 

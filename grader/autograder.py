@@ -1,0 +1,194 @@
+"""A Gradescope autograder bundle: `grade autograder OUT.zip`.
+
+Gradescope unpacks the zip into /autograder/source, runs `setup.sh` once (as root) to build the image, then
+`run_autograder` for every submission, which must write /autograder/results/results.json
+(https://gradescope-autograders.readthedocs.io/en/latest/specs/). The bundle holds:
+
+    setup.sh          installs numpy, click, nbformat, pytest, then the grader's wheel (--no-deps)
+    run_autograder    python3 -m grader.autograder_run: grades /autograder/submission, writes the results
+    autograder.json   the exercises to grade, the visibility of the hidden checks, limits
+    dist/*.whl        the grader WITH its hidden checks and the full reference (built here, pure Python)
+    README.md         what the instructor does with the zip
+
+No solutions/ and no exercises/ are in it. AUTOGRADER_ROOT (default /autograder) and AUTOGRADER_PYTHON (default
+python3) let a test run the bundle in a simulated /autograder layout. Pure steps: `bundle_config`,
+`wheel_files`, `build_wheel`, `bundle_files`, then `write_zip` (atomic).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import NamedTuple
+
+from grader import __version__
+from grader.checking import EXERCISES
+
+DIST = "cnn_backprop_grader"
+VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")  # Gradescope's test visibilities
+REQUIREMENTS = ("numpy>=1.24", "click>=8.1", "nbformat>=5.7", "pytest>=7")
+ZIP_TIME = (2020, 1, 1, 0, 0, 0)  # fixed timestamps: the same sources give the same bundle
+CONFIG = "autograder.json"
+
+
+class AutograderError(Exception):
+    """The bundle cannot be built or written; the message says why."""
+
+
+class Bundle(NamedTuple):
+    path: Path
+    files: tuple[str, ...]
+    exercises: tuple[str, ...]
+
+
+def bundle_config(exercises=EXERCISES, *, hidden_visibility: str = "after_published", timeout: float | None = None,
+                  memory: int | None = None) -> dict:
+    """What run_autograder reads: the exercises to grade (all four when None; a missing one scores 0)."""
+    exercises = EXERCISES if exercises is None else tuple(exercises)
+    unknown = [e for e in exercises if e not in EXERCISES]
+    if unknown or not exercises:
+        raise AutograderError(f"unknown exercise {', '.join(unknown) or '(none given)'}; known: "
+                              f"{', '.join(EXERCISES)}")
+    if hidden_visibility not in VISIBILITIES:
+        raise AutograderError(f"hidden visibility must be one of {', '.join(VISIBILITIES)}, got "
+                              f"{hidden_visibility!r}")
+    return {"exercises": [e for e in EXERCISES if e in exercises], "hidden_visibility": hidden_visibility,
+            "timeout": timeout, "memory": memory, "grader_version": __version__}
+
+
+def wheel_files(project: Path) -> dict[str, bytes]:
+    """The grader (checks included, hidden ones too) and the reference: {path in the wheel: bytes}."""
+    files = {}
+    for package in ("grader", "reference"):
+        for path in sorted((Path(project) / package).rglob("*.py")):
+            relative = path.relative_to(project).as_posix()
+            if "__pycache__" not in relative and relative != "grader/checks/conftest.py":
+                files[relative] = path.read_bytes()
+    if "grader/checks/exercise1.py" not in files:
+        raise AutograderError(f"{project} has no grader/checks/: not the course's source tree")
+    return files
+
+
+def _record_hash(data: bytes) -> str:
+    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+
+
+def _zip_bytes(files: dict[str, bytes], executable: frozenset = frozenset()) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for name, data in files.items():
+            info = zipfile.ZipInfo(name, ZIP_TIME)
+            info.external_attr = (0o100755 if name in executable else 0o100644) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            bundle.writestr(info, data)
+    return buffer.getvalue()
+
+
+def build_wheel(files: dict[str, bytes], version: str = __version__) -> tuple[str, bytes]:
+    """A pure-Python wheel (py3-none-any) of `files` with the `grade` command: (file name, bytes)."""
+    info = f"{DIST}-{version}.dist-info"
+    requires = "".join(f"Requires-Dist: {r}\n" for r in REQUIREMENTS)
+    meta = {
+        f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {DIST.replace('_', '-')}\nVersion: {version}\n"
+                            f"Summary: The course's grader with its hidden checks (autograder)\n"
+                            f"Requires-Python: >=3.10\n{requires}".encode(),
+        f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: grade autograder\nRoot-Is-Purelib: true\n"
+                         b"Tag: py3-none-any\n",
+        f"{info}/entry_points.txt": b"[console_scripts]\ngrade = grader.cli:main\n",
+    }
+    content = {**dict(sorted(files.items())), **meta}
+    record = "".join(f"{name},{_record_hash(data)},{len(data)}\n" for name, data in content.items())
+    content[f"{info}/RECORD"] = (record + f"{info}/RECORD,,\n").encode()
+    return f"{DIST}-{version}-py3-none-any.whl", _zip_bytes(content)
+
+
+SETUP_SH = """#!/usr/bin/env bash
+# Gradescope runs this once, as root, while it builds the autograder image: install the grader and what it needs.
+# AUTOGRADER_ROOT and AUTOGRADER_PYTHON (defaults /autograder and python3) exist to test the bundle elsewhere.
+set -euo pipefail
+ROOT="${AUTOGRADER_ROOT:-/autograder}"
+PYTHON="${AUTOGRADER_PYTHON:-python3}"
+export PIP_BREAK_SYSTEM_PACKAGES=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
+if ! "$PYTHON" -m pip --version >/dev/null 2>&1; then
+    apt-get install -y python3-pip
+fi
+"$PYTHON" -m pip install REQUIREMENTS
+"$PYTHON" -m pip install --no-deps --force-reinstall "$ROOT"/source/dist/*.whl
+"""
+
+RUN_AUTOGRADER = """#!/usr/bin/env bash
+# Gradescope runs this for every submission: grade $ROOT/submission, write $ROOT/results/results.json.
+set -uo pipefail
+ROOT="${AUTOGRADER_ROOT:-/autograder}"
+PYTHON="${AUTOGRADER_PYTHON:-python3}"
+cd "$ROOT"
+exec "$PYTHON" -m grader.autograder_run --root "$ROOT" --config "$ROOT/source/autograder.json"
+"""
+
+
+def _readme(config: dict, wheel: str) -> str:
+    hidden = config["hidden_visibility"]
+    return (f"# Gradescope autograder for {', '.join(config['exercises'])}\n\n"
+            f"Upload this zip as a Programming Assignment's autograder (Configure Autograder > Zip file upload).\n"
+            f"`setup.sh` installs `dist/{wheel}` (the grader with its hidden checks, grader {__version__}) and\n"
+            f"numpy, click, nbformat and pytest. `run_autograder` grades every exercise found in the submission\n"
+            f"(`exercise3.py`, `Exercise_3.ipynb`, a notebook of the student release ...); an exercise with no\n"
+            f"file scores 0 with a message. Public checks are `visible`, hidden ones `{hidden}`.\n\n"
+            f"Students upload their `exercises/exerciseN.py` or `.ipynb` files.\n")
+
+
+def bundle_files(project: Path, config: dict) -> dict[str, bytes]:
+    """Every file of the zip, in order."""
+    wheel, data = build_wheel(wheel_files(project))
+    requirements = " ".join(f'"{r}"' for r in REQUIREMENTS)
+    return {"setup.sh": SETUP_SH.replace("REQUIREMENTS", requirements).encode(),
+            "run_autograder": RUN_AUTOGRADER.encode(),
+            CONFIG: (json.dumps(config, indent=2) + "\n").encode(),
+            "README.md": _readme(config, wheel).encode(),
+            f"dist/{wheel}": data}
+
+
+def write_zip(files: dict[str, bytes], out: Path, *, force: bool = False) -> None:
+    """Write the bundle to OUT (a .zip) atomically; refuse to replace a file unless force."""
+    out = Path(out)
+    if out.suffix.lower() != ".zip":
+        raise AutograderError(f"{out}: the bundle must be a .zip file (e.g. autograder.zip)")
+    if out.is_dir():
+        raise AutograderError(f"{out} is a folder; give the path of the .zip to write")
+    if out.exists() and not force:
+        raise AutograderError(f"{out} exists; pass --force to replace it")
+    if not out.parent.is_dir():
+        raise AutograderError(f"no folder {out.parent} to write {out.name} into")
+    data = _zip_bytes(files, frozenset({"setup.sh", "run_autograder"}))
+    handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, out)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def make_bundle(out: Path, *, project: Path | None = None, force: bool = False, **options) -> Bundle:
+    """Build the autograder zip of `project` (default: the instructor's project found from here) into OUT."""
+    from grader.release import ReleaseError, find_project
+
+    try:
+        project = find_project() if project is None else Path(project)
+    except ReleaseError as exc:
+        raise AutograderError(str(exc)) from None
+    config = bundle_config(**options)
+    files = bundle_files(project, config)
+    try:
+        write_zip(files, out, force=force)
+    except OSError as exc:
+        raise AutograderError(f"cannot write {out}: {exc.strerror or exc}") from exc
+    return Bundle(Path(out), tuple(files), tuple(config["exercises"]))

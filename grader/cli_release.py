@@ -1,0 +1,102 @@
+"""The instructor's commands `grade release` and `grade autograder`: a thin Click layer over grader.release and
+grader.autograder (imported only when a command runs, so `grade` starts as fast as before)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+VISIBILITIES = ("hidden", "after_due_date", "after_published")
+INSTRUCTOR_ONLY = ("`grade {}` is an instructor's command: run it in the course's source tree (this copy of the "
+                   "grader is a student release, which does not contain it)")
+
+
+@click.command("release")
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Replace OUT when it exists and is not empty.")
+@click.option("--project", type=click.Path(path_type=Path, file_okay=False),
+              help="The course's source tree (with solutions/) [default: found from here].")
+def release_command(out, force, project):
+    """Build the student release in OUT: no answers in it.
+
+    \b
+    OUT gets:
+      exercises/exerciseN.py      stubs made from solutions/ (answers cut out)
+      exercises/exerciseN.ipynb   the same as Jupyter notebooks: teaching text,
+                                  a cell per function (answer cells tagged
+                                  "student"), a cell that runs the checks
+      grader/, reference/         `grade` with the PUBLIC checks only, and the
+                                  layers' forward passes (no backward pass)
+      pyproject.toml, README.md   students run: pip install -e . ; grade exercise3
+
+    \b
+    Before writing, the release is searched for every answer of solutions/
+    and every reference backward pass: it is not written if one is found.
+
+    \b
+    Examples:
+      grade release ../course-2025
+      grade release build/release --force
+    """
+    try:
+        from grader.release import ReleaseError, make_release
+    except ModuleNotFoundError:
+        raise click.ClickException(INSTRUCTOR_ONLY.format("release")) from None
+    if project is not None and not project.is_dir():
+        raise click.BadParameter(f"{project} is not a folder", param_hint="--project")
+    try:
+        release = make_release(out, project=project, force=force)
+    except ReleaseError as exc:
+        raise click.ClickException(str(exc)) from None
+    points = ", ".join(f"{ex} {p:g}" for ex, p in release.public_points.items())
+    click.echo(f"Wrote the student release to {release.out} ({len(release.files)} files).\n"
+               f"Public points: {points}.\nStudents: cd {release.out}; pip install -e .; grade exercise1")
+
+
+@click.command("autograder")
+@click.argument("out", metavar="OUT.zip", type=click.Path(path_type=Path))
+@click.option("--exercise", "exercises", multiple=True,
+              type=click.Choice(["exercise1", "exercise2", "exercise3", "exercise4"]),
+              help="An exercise this assignment grades (repeatable) [default: all four].")
+@click.option("--hidden-visibility", type=click.Choice(VISIBILITIES), default="after_published", show_default=True,
+              help="When students see the hidden checks' results on Gradescope.")
+@click.option("--timeout", type=float, help="Seconds each call of a submission may take [default: 5].")
+@click.option("--memory", help="Memory a submission may use, e.g. 512M or 2G [default: 1G].")
+@click.option("--force", is_flag=True, help="Replace OUT.zip when it exists.")
+@click.option("--project", type=click.Path(path_type=Path, file_okay=False),
+              help="The course's source tree [default: found from here].")
+def autograder_command(out, exercises, hidden_visibility, timeout, memory, force, project):
+    """Build a Gradescope autograder bundle (a zip to upload).
+
+    \b
+    The zip holds setup.sh (installs the grader WITH the hidden checks and
+    numpy, click, nbformat, pytest), run_autograder (grades every exercise
+    found in /autograder/submission, .py or .ipynb, and writes
+    /autograder/results/results.json with each check's visibility) and the
+    grader as a wheel. Public checks are "visible"; hidden ones follow
+    --hidden-visibility.
+
+    \b
+    Examples:
+      grade autograder autograder.zip
+      grade autograder ex3.zip --exercise exercise3 --hidden-visibility hidden
+    """
+    try:
+        from grader.autograder import AutograderError, make_bundle
+    except ModuleNotFoundError:
+        raise click.ClickException(INSTRUCTOR_ONLY.format("autograder")) from None
+    from grader.cli import parse_size
+
+    if project is not None and not project.is_dir():
+        raise click.BadParameter(f"{project} is not a folder", param_hint="--project")
+    if timeout is not None and timeout <= 0:
+        raise click.BadParameter("must be a positive number of seconds", param_hint="--timeout")
+    size = None if memory is None else parse_size(memory)
+    try:
+        bundle = make_bundle(out, project=project, force=force, exercises=exercises or None, timeout=timeout,
+                             memory=size, hidden_visibility=hidden_visibility)
+    except AutograderError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Wrote {bundle.path}: grades {', '.join(bundle.exercises)} on Gradescope.\n"
+               f"Upload it under Configure Autograder > Zip file upload.")
