@@ -20,7 +20,8 @@ def cpu_hard(timeout):
 
 def limit_and_drop(request, packages):
     """Apply a fork request's limits (see grader/_zygote.py) to this process, enter its directory and, when
-    asked and root, drop to a uid of its own (see _sandbox_uid). packages: the __path__ lists of imported packages (see packages())."""
+    asked and root, drop to a uid of its own (see _sandbox_uid). packages: the __path__ lists of imported
+    packages (see packages())."""
     cwd = request["cwd"]
     memory, fsize = int(request["memory"]), int(request["fsize"])
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))

@@ -25,6 +25,8 @@ import types
 
 wire = None  # grader/wire.py, set by the zygote
 BLOCKED = frozenset({"reference", "grader", "solutions"})
+PINNED = (__name__, "_sandbox_wire", "json", "json.decoder", "json.encoder", "json.scanner", "traceback",
+          "linecache")  # modules whose builtins a submission cannot patch (see isolate())
 MAX_MESSAGE = 1000  # characters of an exception message
 MAX_TRACEBACK = 8000
 _exit = os._exit  # the real one: the submission's os._exit is _reported_exit
@@ -44,7 +46,7 @@ def serve(fd, outputs, *, cpu_budget, cpu_hard):
     """Answer requests on socket fd until the parent closes it; never returns.
     outputs: the stdout/stderr streams from isolate(), flushed after each request."""
     conn = socket.socket(fileno=fd)
-    state = {"cpu": (cpu_budget, cpu_hard), "outputs": outputs, "seq": None}
+    state = {"cpu": (cpu_budget, cpu_hard), "outputs": outputs, "seq": None, "pid": os.getpid()}
     os._exit = posix._exit = functools.partial(_reported_exit, conn, state)
     while True:
         try:
@@ -53,6 +55,8 @@ def serve(fd, outputs, *, cpu_budget, cpu_hard):
             _exit(0)  # the parent went away
         state["seq"] = control.get("seq")
         reply, result = _dispatch(control, value, state)
+        if os.getpid() != state["pid"]:
+            _exit(0)  # a process the submission forked, back in our code: only the worker answers
         reply["seq"] = control.get("seq")
         try:
             chunks = _pack(reply, result)
@@ -63,8 +67,8 @@ def serve(fd, outputs, *, cpu_budget, cpu_hard):
 
 
 def _reported_exit(conn, state, status):
-    """The submission's os._exit: tell the parent who ended the worker, then end it."""
-    if type(status) is int and state["seq"] is not None:
+    """The submission's os._exit: tell the parent who ended the worker (not in a process it forked), then end it."""
+    if type(status) is int and state["seq"] is not None and os.getpid() == state["pid"]:
         try:
             wire.send_frame(conn, wire.pack({"status": "exit", "code": f"os._exit({status})", "seq": state["seq"]}))
         except BaseException:
@@ -97,9 +101,9 @@ def isolate(output=None):
     sys.meta_path.insert(0, _Blocker)
     for name in [m for m in sys.modules if m.partition(".")[0] in BLOCKED]:
         del sys.modules[name]
-    for module in (sys.modules[__name__], wire):  # patching builtins cannot break our replies
+    for name in PINNED:  # a submission patching builtins (isinstance, len, ...) cannot break our replies
         for key, value in vars(builtins).items():
-            vars(module).setdefault(key, value)
+            vars(sys.modules[name]).setdefault(key, value)
     budget = [None if output is None else int(output) + 1]
     out, err = _CappedText(1, budget), _CappedText(2, budget)
     sys.stdout = sys.__stdout__ = out

@@ -84,10 +84,8 @@ def run_one(chk: Check, submission, seed: int) -> Outcome:
     info = chk.info
     try:
         chk.func(submission, check_rng(seed, info.name))
-    except CheckFailed as exc:
-        return Outcome(info.name, 0.0, info.points, "failed", str(exc), info.visibility)
-    except SubmissionError as exc:
-        return Outcome(info.name, 0.0, info.points, "failed", str(exc), info.visibility)
+    except (CheckFailed, SubmissionError) as exc:  # the message may quote the submission: made harmless
+        return Outcome(info.name, 0.0, info.points, "failed", printable(str(exc)), info.visibility)
     except SandboxUnavailable:
         raise  # no worker could start: the run cannot be scored at all, and it is not the student's doing
     except Exception as exc:  # a bug of ours: say so plainly, never blame the student
@@ -95,6 +93,22 @@ def run_one(chk: Check, submission, seed: int) -> Outcome:
         return Outcome(info.name, 0.0, info.points, "failed", f"grader error (not your fault): {detail}",
                        info.visibility)
     return Outcome(info.name, info.points, info.points, "passed", "", info.visibility)
+
+
+def printable(text: str) -> str:
+    """`text` with control characters (terminal escapes, carriage returns, bidi overrides) written as escapes,
+    so text that a submission controls cannot redraw or reorder what the grader shows. Keeps newlines, tabs."""
+    return text.translate(_ESCAPES)
+
+
+def quoted_output(text: str) -> str:
+    """A submission's printed output as shown in a result: printable, every line behind "| " so none of it
+    can pass for the grader's own lines (a fake "Score: 10 / 10")."""
+    return "".join(f"| {line}\n" for line in printable(text).splitlines())
+
+
+_ESCAPES = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0)) if chr(c) not in "\n\t"}
+_ESCAPES.update({c: f"\\u{c:04x}" for c in (0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A))})
 
 
 class HangGuard:
@@ -119,7 +133,8 @@ class HangGuard:
 
 def run_checks(exercise: str, source: str, filename: str, *, seed: int, limits: Limits = DEFAULT_LIMITS,
                include_hidden: bool = True, on_result: Callable[[Outcome], None] | None = None):
-    """Grade `source` on every check of `exercise`; returns (outcomes, seconds, output of the submission)."""
+    """Grade `source` on every check of `exercise`; returns (outcomes, seconds, output of the submission as
+    quoted_output shows it)."""
     checks = collect(exercise, include_hidden=include_hidden)
     start = time.perf_counter()
     outcomes = []
@@ -130,5 +145,5 @@ def run_checks(exercise: str, source: str, filename: str, *, seed: int, limits: 
             outcomes.append(outcome)
             if on_result is not None:
                 on_result(outcome)
-        output = sandbox.output
+        output = quoted_output(sandbox.output)
     return outcomes, time.perf_counter() - start, output

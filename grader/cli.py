@@ -79,7 +79,10 @@ def _grade_options(func):
 
 
 def grade_exercises(exercises, *, submission, seed, as_json, verbose, hidden, fail_under, timeout, memory, results):
-    """Grade each exercise, print and write its result; exit 1 on a submission error, 2 under --fail-under."""
+    """Grade each exercise, print and write its result.
+
+    Exit 1 when a submission could not be graded or a result could not be saved; 2 under --fail-under.
+    """
     _boot_workers()
     from grader.grading import grade_file, new_seed
     from grader.project import RESULTS_DIR, default_submission, result_path
@@ -101,7 +104,8 @@ def grade_exercises(exercises, *, submission, seed, as_json, verbose, hidden, fa
         try:
             write_json_atomic(result, result_path(results_dir, exercise))
         except ResultsError as exc:
-            click.echo(f"warning: {exc}", err=True)
+            click.echo(f"error: the result was not saved: {exc}", err=True)
+            failed = True  # the grade is shown, but a caller relying on the file must know it is not there
         failed = failed or "error" in result
         total, top = total + result["score"], top + result["max_score"]
         printed.append(result if as_json else result_table(result, verbose=verbose))

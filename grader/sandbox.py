@@ -10,14 +10,16 @@ only that call; the next call starts a fresh worker when the old one had to go.
         dx = sb.call("conv_backward_input", delta, w, stride=2, padding=1)
 
 Containment: the worker has its own process group and private working directory, RLIMIT_AS/CPU/FSIZE/
-NOFILE/CORE limits, no new privileges, and runs as nobody (65534, with a process cap) when the grader is root;
-our packages (reference, grader, solutions) are refused to its imports; the zygote kills processes that
-escape the group. Not contained: reading world-readable files, the network, and (when not root) anything
-the grader's uid may do to its own files. A Sandbox is not thread-safe; use one per thread.
+NOFILE/CORE limits, no new privileges, and, when the grader is root, a uid of its own (2e9 + its pid, or nobody
+when that is not mapped) with a process cap; our packages (reference, grader, solutions) are refused to its
+imports; the zygote kills processes that escape the group before it reports the worker's end. Not
+contained: reading world-readable files, the network, and (when not root) anything the grader's uid may do to
+its own files. A Sandbox is not thread-safe; use one per thread.
 """
 
 import math
 import os
+import secrets
 import signal
 import tempfile
 import time
@@ -121,7 +123,6 @@ class Sandbox:
             raise ValueError(f"limits must be positive and finite, got {limits}")
         self.source, self.filename, self.limits = source, filename, limits
         self._load_error = None
-        self._seq = 0  # numbers requests: a reply must carry its request's number
         self._res = _Resources()
         self._finalizer = weakref.finalize(self, self._res.release)
 
@@ -190,9 +191,12 @@ class Sandbox:
             self._load_error = LoadFailed(f"the submission could not be loaded: {text}", exc.traceback)
             raise self._load_error from None
 
-    def _next_seq(self):
-        self._seq += 1
-        return self._seq
+    @staticmethod
+    def _next_seq():
+        """A random request number, which the reply must carry. A frame with another number is not a reply to
+        this request (a late one, or one the submission forged) and is skipped. A submission can forge the reply
+        to the request it is serving (no better than returning a value), never to one not yet sent."""
+        return secrets.randbits(62)
 
     def _exchange(self, chunks, seq):
         """Send request number `seq`, wait for its reply -> (reply, value), or raise the SubmissionError
@@ -202,7 +206,7 @@ class Sandbox:
         try:
             wire.send_frame(worker.conn, chunks, deadline)
             reply, value = wire.recv_frame(worker.conn, deadline)
-            while _stale(reply, seq):  # a reply the submission forged or sent late for an earlier request
+            while reply.get("seq") != seq or type(reply.get("seq")) is not int:
                 reply, value = wire.recv_frame(worker.conn, deadline)
             status = _check_reply(reply, seq)
         except TimeoutError:
@@ -235,14 +239,8 @@ def _drop_uid():
     return os.geteuid() == 0
 
 
-def _stale(reply, seq):
-    return type(reply.get("seq")) is int and reply["seq"] < seq
-
-
 def _check_reply(reply, seq):
     """Validate a worker's reply fields; -> status. ProtocolError if anything is off."""
-    if reply.get("seq") != seq or type(reply.get("seq")) is not int:
-        raise wire.ProtocolError("reply out of sequence")
     status = reply.get("status")
     fields = {"ok": (), "missing": (), "notimpl": (), "memory": (), "exit": ("code",),
               "raised": ("type", "message", "traceback")}.get(status) if type(status) is str else None
@@ -266,6 +264,8 @@ def _died(exit_status, limits):
     kind, _, number = (exit_status or "").partition(" ")
     if kind == "exit" and number == str(wire.EXIT_CONNECTION_CLOSED):
         return Crashed("the worker crashed (the submission closed its connection to the grader)")
+    if kind == "exit" and number == str(wire.EXIT_WORKER_BROKEN):
+        return Crashed("the worker crashed (the submission broke the worker's own code, e.g. by patching it)")
     if kind == "exit" and number.isdigit():
         return Exited(f"the worker exited with status {number} (sys.exit or os._exit)")
     if kind == "signal" and number.isdigit():

@@ -30,6 +30,7 @@ MAX_NDIM = 32
 MAX_TEXT = 2000  # characters kept of an Opaque's text
 MAX_NAME = 200  # characters kept of an Opaque's type name
 EXIT_CONNECTION_CLOSED = 75  # a worker's exit status when the submission closed (or replaced) its connection
+EXIT_WORKER_BROKEN = 70  # ... when the worker's own code failed after the submission ran (grader/_zygote.py)
 
 DTYPES = {s: np.dtype(s) for s in (
     "|b1", "|i1", "|u1", "<i2", "<u2", "<i4", "<u4", "<i8", "<u8", "<f2", "<f4", "<f8", "<c8", "<c16")}

@@ -3,13 +3,12 @@
     z[n,f,i,j] = sum_{c,p,q} w[f,c,p,q] * x_pad[n,c,i*s+p, j*s+q] + b[f]
     Ho = (H + 2*padding - KH) // stride + 1        Wo = (W + 2*padding - KW) // stride + 1
 
-The forward pass copies the input into a patch matrix (one strided copy per kernel offset (p, q)) and does a
-single matrix product. The backward pass rebuilds that matrix for dw (caching the input instead of the
-KH*KW times larger matrix keeps memory small), then reuses its buffer for dJ/dpatches and scatter-adds dx
-per kernel offset. Outputs (out, dx) are NCHW arrays stored channel-major (a transposed view of a (C, N, H, W)
-buffer), which is what the matrix product produces; element-wise layers keep that layout and the next
-convolution reads it without a copy. Few large temporaries matter: on the development VM a page fault on
-fresh memory costs about 3 us, more than the arithmetic.
+Forward: copy the input into a patch matrix (one strided copy per kernel offset (p, q)), then one matrix
+product. Backward: rebuild that matrix for dw (caching the padded input instead of the KH*KW times larger
+matrix keeps memory small, and fresh memory is slow: a page fault costs about 3 us on the development VM),
+reuse its buffer for dJ/dpatches and scatter-add dx per kernel offset. Outputs (out, dx) are NCHW arrays
+stored batch-innermost (transposed views of (C, H, W, N) buffers), the order the matrix product produces;
+element-wise layers keep that layout and the next convolution reads it without a copy.
 """
 import operator
 from typing import NamedTuple, Optional
@@ -18,7 +17,8 @@ import numpy as np
 
 
 class ConvCache(NamedTuple):
-    x: np.ndarray                  # (N, C, H, W) the unpadded input (patches are rebuilt in the backward pass)
+    x_pad: np.ndarray              # (C, H + 2p, W + 2p, N) padded input, batch innermost (to rebuild patches)
+    x_shape: tuple                 # (N, C, H, W)
     w: np.ndarray                  # (F, C, KH, KW) weights as used (unconnected pairs zeroed)
     mask: Optional[np.ndarray]     # (F, C) bool connection mask, or None for a full layer
     stride: int
@@ -84,19 +84,28 @@ def _out_size(x_shape, w_shape, stride, padding):
     return (H + 2 * padding - KH) // stride + 1, (W + 2 * padding - KW) // stride + 1
 
 
-def _patches(x, KH, KW, stride, padding, Ho, Wo):
-    """Patch matrix cols[(c,p,q), (n,i,j)] = x_pad[n, c, i*s+p, j*s+q], shape (C*KH*KW, N*Ho*Wo)."""
+def _pad_batch_last(x, padding):
+    """x_pad as a C-contiguous (C, H + 2p, W + 2p, N) array (a view of x when x is stored that way already)."""
     N, C, H, W = x.shape
-    xt = x.transpose(1, 0, 2, 3)  # (C, N, H, W) view
-    if padding:
-        xt = np.zeros((C, N, H + 2 * padding, W + 2 * padding))
-        xt[:, :, padding:padding + H, padding:padding + W] = x.transpose(1, 0, 2, 3)
-    cols = np.empty((C, KH, KW, N, Ho, Wo))
+    if not padding:
+        return np.ascontiguousarray(x.transpose(1, 2, 3, 0))
+    xp = np.zeros((C, H + 2 * padding, W + 2 * padding, N))
+    xp[:, padding:padding + H, padding:padding + W] = x.transpose(1, 2, 3, 0)
+    return xp
+
+
+def _patches(x_pad, KH, KW, stride, Ho, Wo):
+    """Patch matrix cols[(c,p,q), (i,j,n)] = x_pad[c, i*s+p, j*s+q, n], shape (C*KH*KW, Ho*Wo*N).
+
+    Columns run over (i, j, n) with the batch innermost, so each kernel offset copies (and in the backward
+    pass adds) long contiguous runs of Wo*N values."""
+    C, N = x_pad.shape[0], x_pad.shape[3]
+    cols = np.empty((C, KH, KW, Ho, Wo, N))
     hspan, wspan = stride * (Ho - 1) + 1, stride * (Wo - 1) + 1
     for p in range(KH):
         for q in range(KW):
-            cols[:, p, q] = xt[:, :, p:p + hspan:stride, q:q + wspan:stride]
-    return cols.reshape(C * KH * KW, N * Ho * Wo)
+            cols[:, p, q] = x_pad[:, p:p + hspan:stride, q:q + wspan:stride]
+    return cols.reshape(C * KH * KW, Ho * Wo * N)
 
 
 def conv2d_forward(x, w, b, *, stride=1, padding=0, connections=None):
@@ -107,7 +116,7 @@ def conv2d_forward(x, w, b, *, stride=1, padding=0, connections=None):
     connections: optional sequence of F sequences of input-map indices (LeNet-5's C3 table); weights of
         unlisted (f, c) pairs are treated as 0 and get gradient 0.
     Returns out (N, F, Ho, Wo) with Ho = (H + 2*padding - KH) // stride + 1 (same for Wo), and a ConvCache
-    (which refers to x: do not modify x before the backward pass).
+    (which may share memory with x: do not modify x before the backward pass).
     """
     x, w, b = _float_array("x", x, 4), _float_array("w", w, 4), _float_array("b", b, 1)
     stride, padding = _int_param("stride", stride, 1), _int_param("padding", padding, 0)
@@ -121,10 +130,11 @@ def conv2d_forward(x, w, b, *, stride=1, padding=0, connections=None):
     if connections is not None:
         mask = connection_mask(connections, C, F)
         w = w * mask[:, :, None, None]  # unconnected kernels are zero
-    z = w.reshape(F, -1) @ _patches(x, KH, KW, stride, padding, Ho, Wo)  # (F, N*Ho*Wo): sum_{c,p,q} w * patch
-    z = z.reshape(F, N, Ho, Wo)
+    x_pad = _pad_batch_last(x, padding)
+    z = w.reshape(F, -1) @ _patches(x_pad, KH, KW, stride, Ho, Wo)  # (F, Ho*Wo*N): sum_{c,p,q} w * patch
+    z = z.reshape(F, Ho, Wo, N)
     z += b[:, None, None, None]  # + b[f]
-    return z.transpose(1, 0, 2, 3), ConvCache(x, w, mask, stride, padding)
+    return z.transpose(3, 0, 1, 2), ConvCache(x_pad, x.shape, w, mask, stride, padding)
 
 
 def conv2d_backward(dout, cache):
@@ -134,25 +144,25 @@ def conv2d_backward(dout, cache):
     Returns (dx (N, C, H, W) = dJ/dx of the layer input, dw (F, C, KH, KW), db (F,)). Input rows/columns the
     forward pass never read (when (H + 2p - KH) % stride != 0) get dx = 0.
     """
-    N, C, H, W = cache.x.shape
+    N, C, H, W = cache.x_shape
     F, _, KH, KW = cache.w.shape
     s, pad = cache.stride, cache.padding
     Ho, Wo = (H + 2 * pad - KH) // s + 1, (W + 2 * pad - KW) // s + 1
     dout = _float_array("dout", dout, 4)
     if dout.shape != (N, F, Ho, Wo):
         raise ValueError(f"dout must have shape {(N, F, Ho, Wo)} (the forward output), got {dout.shape}")
-    d = dout.transpose(1, 0, 2, 3).reshape(F, N * Ho * Wo)  # (F, N*Ho*Wo); a view if dout is channel-major
+    d = dout.transpose(1, 2, 3, 0).reshape(F, Ho * Wo * N)  # (F, Ho*Wo*N); a view in this module's layout
     db = d.sum(axis=1)  # db[f] = sum_{n,i,j} dout[n,f,i,j]
-    cols = _patches(cache.x, KH, KW, s, pad, Ho, Wo)
+    cols = _patches(cache.x_pad, KH, KW, s, Ho, Wo)
     dw = (cols @ d.T).T.reshape(F, C, KH, KW)  # dw[f,c,p,q] = sum_{n,i,j} dout * x_pad[n,c,i*s+p,j*s+q]
     if cache.mask is not None:
         dw *= cache.mask[:, :, None, None]  # unconnected weights get no gradient
-    dcols = np.matmul(cache.w.reshape(F, -1).T, d, out=cols).reshape(C, KH, KW, N, Ho, Wo)  # dJ/dpatch
-    dxt = np.zeros((C, N, H + 2 * pad, W + 2 * pad))
+    dcols = np.matmul(cache.w.reshape(F, -1).T, d, out=cols).reshape(C, KH, KW, Ho, Wo, N)  # dJ/dpatch
+    dxt = np.zeros((C, H + 2 * pad, W + 2 * pad, N))  # dJ/dx_pad, batch innermost
     hspan, wspan = s * (Ho - 1) + 1, s * (Wo - 1) + 1
     for p in range(KH):
         for q in range(KW):  # each patch entry was read from x_pad[n, c, i*s+p, j*s+q]
-            dxt[:, :, p:p + hspan:s, q:q + wspan:s] += dcols[:, p, q]
+            dxt[:, p:p + hspan:s, q:q + wspan:s] += dcols[:, p, q]
     if pad:
-        dxt = dxt[:, :, pad:pad + H, pad:pad + W].copy()  # crop the padding
-    return dxt.transpose(1, 0, 2, 3), dw, db
+        dxt = dxt[:, pad:pad + H, pad:pad + W].copy()  # crop the padding
+    return dxt.transpose(3, 0, 1, 2), dw, db

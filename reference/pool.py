@@ -8,14 +8,13 @@ Input rows/columns that no window reads (when (H - size) % stride != 0) get grad
 from typing import NamedTuple
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from reference.conv import _float_array, _int_param
 
 
 class MaxPoolCache(NamedTuple):
     x_shape: tuple        # (N, C, H, W)
-    argmax: np.ndarray    # (N, C, Ho, Wo) row-major index p*size+q of each window's first maximum
+    argmax: np.ndarray    # (N, C, Ho, Wo) index p*size+q of each window's first maximum in row-major order
     size: int
     stride: int
 
@@ -63,6 +62,14 @@ def _window_sum(x, size, stride, Ho, Wo):
     return total
 
 
+def _new_in_layout_of(ref, shape, zero=True):
+    """A new array of the 4-d `shape` (zeros, or uninitialised if not zero), stored with the axes in the same
+    memory order as `ref`, so that a network's arrays keep one layout."""
+    order = sorted(range(4), key=lambda a: -abs(ref.strides[a]))  # outermost axis first
+    new = np.zeros if zero else np.empty
+    return new([shape[a] for a in order]).transpose(np.argsort(order))
+
+
 def _check_dout(dout, shape):
     dout = _float_array("dout", dout, 4)
     if dout.shape != shape:
@@ -72,13 +79,18 @@ def _check_dout(dout, shape):
 
 def max_pool_forward(x, *, size, stride=None):
     """Max pooling. x: (N, C, H, W); size: window side (int >= 1); stride: int >= 1, default size.
-    Returns out (N, C, Ho, Wo) = the maximum of each window, and a MaxPoolCache."""
+    Returns out (N, C, Ho, Wo) = the maximum of each window, and a MaxPoolCache remembering which entry: on
+    ties the first maximum in row-major order within the window (a NaN wins only as the first entry)."""
     x, size, stride, Ho, Wo = _pool_args(x, size, stride)
-    N, C = x.shape[:2]
-    windows = sliding_window_view(x, (size, size), axis=(2, 3))[:, :, ::stride, ::stride]
-    flat = windows.reshape(N, C, Ho, Wo, size * size)  # copy; last axis in row-major (p, q) order
-    argmax = flat.argmax(axis=-1)  # first maximum in row-major order
-    out = np.take_along_axis(flat, argmax[..., None], axis=-1)[..., 0]
+    out, argmax = None, None
+    for k, rows, cols in _offsets(size, stride, Ho, Wo):  # window entries in row-major order
+        v = x[:, :, rows, cols]
+        if out is None:
+            out, argmax = np.array(v), np.zeros(v.shape, dtype=np.intp)
+            continue
+        better = v > out  # strictly greater: on ties the first maximum stays
+        np.copyto(out, v, where=better)
+        np.copyto(argmax, k, where=better)
     return out, MaxPoolCache(x.shape, argmax, size, stride)
 
 
@@ -86,9 +98,8 @@ def max_pool_backward(dout, cache):
     """dout: (N, C, Ho, Wo). Returns dx (N, C, H, W): each dout entry goes to its window's (first) maximum."""
     N, C, H, W = cache.x_shape
     dout = _check_dout(dout, (N, C) + cache.argmax.shape[2:])
-    Ho, Wo = dout.shape[2:]
-    dx = np.zeros(cache.x_shape)
-    for k, rows, cols in _offsets(cache.size, cache.stride, Ho, Wo):
+    dx = _new_in_layout_of(dout, cache.x_shape)
+    for k, rows, cols in _offsets(cache.size, cache.stride, *dout.shape[2:]):
         dx[:, :, rows, cols] += np.where(cache.argmax == k, dout, 0.0)  # overlapping windows accumulate
     return dx
 
@@ -108,7 +119,7 @@ def avg_pool_backward(dout, cache):
     size, stride = cache.size, cache.stride
     dout = _check_dout(dout, (N, C, (H - size) // stride + 1, (W - size) // stride + 1))
     share = dout / (size * size)
-    dx = np.zeros(cache.x_shape)
+    dx = _new_in_layout_of(dout, cache.x_shape)
     for _, rows, cols in _offsets(size, stride, *dout.shape[2:]):
         dx[:, :, rows, cols] += share
     return dx
@@ -141,7 +152,7 @@ def subsample_backward(dout, cache):
     dcoef = np.einsum("nchw,nchw->c", dout, cache.sums)  # dJ/dcoef[c] = sum dout * window sum
     dbias = dout.sum(axis=(0, 2, 3))  # dJ/dbias[c] = sum dout
     share = dout * cache.coef[:, None, None]  # every entry of a window gets coef[c] * dout
-    dx = np.empty((N, C, Ho * size, Wo * size))
+    dx = _new_in_layout_of(share, (N, C, Ho * size, Wo * size), zero=False)  # all set below
     for _, rows, cols in _offsets(size, size, Ho, Wo):
         dx[:, :, rows, cols] = share
     return dx, dcoef, dbias

@@ -92,6 +92,29 @@ def test_backward_matches_numerical_vjp(case):
     assert rel_error(db, numerical_vjp(lambda v: conv(x, w, v), b, dout, h=1e-3)) <= 1e-7
 
 
+def random_case(seed):
+    """A random valid configuration (drawn from a seeded generator, so a failure is reproducible)."""
+    rng = np.random.default_rng(100 + seed)
+    N, C, F = rng.integers(1, 4, 3)
+    KH, KW, s = rng.integers(1, 5), rng.integers(1, 5), rng.integers(1, 4)
+    p = rng.integers(0, 3)
+    H, W = rng.integers(max(1, KH - 2 * p), 11), rng.integers(max(1, KW - 2 * p), 11)
+    return tuple(int(v) for v in (N, C, H, W, F, KH, KW, s, p))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_random_shapes_against_loops_and_numerical_vjp(seed):
+    case = random_case(seed)
+    x, w, b, s, p, rng = make(case, seed)
+    out, cache = conv2d_forward(x, w, b, stride=s, padding=p)
+    assert close(out, loop_conv_forward(x, w, b, s, p)), case
+    dout = rng.standard_normal(out.shape)
+    grads = conv2d_backward(dout, cache)
+    assert all(close(g, v) for g, v in zip(grads, loop_conv_backward(dout, x, w, s, p))), case
+    numeric = numerical_vjp(lambda v: conv2d_forward(v, w, b, stride=s, padding=p)[0], x, dout, h=1e-3)
+    assert rel_error(grads[0], numeric) <= 1e-7, case
+
+
 def test_rows_never_read_get_zero_gradient():
     x, w, b, s, p, rng = make((2, 2, 10, 8, 2, 3, 2, 3, 0), 3)  # rows 0..8 read, row 9 never
     out, cache = conv2d_forward(x, w, b, stride=3)
@@ -185,18 +208,23 @@ def test_matches_torch_autograd(case):
         assert close(got, t.grad.numpy())
 
 
+def layouts(a):
+    """`a` stored C-order, Fortran-order, channel-major and batch-innermost (all the same NCHW values)."""
+    return [a, np.asfortranarray(a), np.ascontiguousarray(a.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3),
+            np.ascontiguousarray(a.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)]
+
+
 def test_any_memory_layout_gives_the_same_results():
-    x, w, b, s, p, rng = make(CASES[0], 7)
-    out, cache = conv2d_forward(x, w, b)
+    x, w, b, s, p, rng = make(CASES[1], 7)
+    out, cache = conv2d_forward(x, w, b, stride=s, padding=p)
     dout = rng.standard_normal(out.shape)
     want = (out,) + conv2d_backward(dout, cache)
-    x_cnhw = np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)  # channel-major view
-    out2, cache2 = conv2d_forward(np.asfortranarray(x_cnhw), w, b)
-    got = (out2,) + conv2d_backward(np.asfortranarray(dout), cache2)
-    assert all(np.array_equal(g, v) for g, v in zip(got, want))
-    # a convolution's channel-major output feeds the next one
-    w2, b2 = rng.standard_normal((2, 4, 2, 2)), rng.standard_normal(2)
+    for x_, dout_ in zip(layouts(x), layouts(dout)[::-1]):
+        out2, cache2 = conv2d_forward(x_, w, b, stride=s, padding=p)
+        got = (out2,) + conv2d_backward(dout_, cache2)
+        assert all(close(g, v, 1e-14) for g, v in zip(got, want))  # sums may reorder
+    # a convolution's output feeds the next one
+    w2, b2 = rng.standard_normal((2, 3, 2, 2)), rng.standard_normal(2)
     assert close(conv2d_forward(out, w2, b2)[0], loop_conv_forward(np.ascontiguousarray(out), w2, b2, 1, 0))
-    ints = conv2d_forward(np.arange(2 * 3 * 7 * 7).reshape(2, 3, 7, 7), w, b)[0]  # integer input -> float64
-    assert ints.dtype == np.float64 and close(ints, loop_conv_forward(np.arange(2.0 * 3 * 7 * 7).reshape(
-        2, 3, 7, 7), w, b, 1, 0))
+    ints = conv2d_forward(np.arange(2 * 3 * 7 * 7).reshape(2, 3, 7, 7), w[:, :2].repeat(2, 1)[:, :3], b)[0]
+    assert ints.dtype == np.float64  # integer input is converted to float64

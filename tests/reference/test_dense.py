@@ -46,6 +46,7 @@ def test_flatten_round_trip_and_copies():
     dout = np.arange(24.0).reshape(2, 12)
     dx = flatten_backward(dout, cache)
     assert dx.shape == x.shape and np.array_equal(dx, x)
+    assert rel_error(dx, numerical_vjp(lambda v: flatten_forward(v)[0], x, dout, h=1e-3)) <= 1e-7
     with pytest.raises(ValueError, match=r"dout must have shape \(2, 12\) \(the forward output\), got \(2, 11\)"):
         flatten_backward(np.zeros((2, 11)), cache)
 

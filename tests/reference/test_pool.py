@@ -77,6 +77,22 @@ def test_pool_backward_matches_numerical_vjp(case):
         assert rel_error(backward(dout, cache), numeric) <= 1e-7
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_random_shapes_against_loops(seed):
+    rng = np.random.default_rng(200 + seed)
+    size, stride = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    N, C, H, W = (int(v) for v in rng.integers([1, 1, size, size], [4, 4, 10, 10]))
+    x = rng.standard_normal((N, C, H, W))
+    dout = rng.standard_normal((N, C) + out_size(H, W, size, stride))
+    case = (N, C, H, W, size, stride)
+    out, cache = max_pool_forward(x, size=size, stride=stride)
+    assert close(out, loop_pool(x, size, stride, np.max)), case
+    assert close(max_pool_backward(dout, cache), loop_max_backward(dout, x, size, stride)), case
+    out, cache = avg_pool_forward(x, size=size, stride=stride)
+    assert close(out, loop_pool(x, size, stride, np.mean)), case
+    assert close(avg_pool_backward(dout, cache), loop_avg_backward(dout, x, size, stride)), case
+
+
 def test_max_pool_ties_go_to_the_first_maximum_in_row_major_order():
     x = np.array([[[[1.0, 5.0, 5.0, 0.0],
                     [5.0, 5.0, 0.0, 0.0],
@@ -121,6 +137,23 @@ def test_inputs_are_not_mutated():
         backward(dout, forward(x, size=2)[1])
     subsample_backward(dout, subsample_forward(x, coef, bias, size=2)[1])
     assert all(np.array_equal(a, k) for a, k in zip((x, coef, bias, dout), keep))
+
+
+def test_any_memory_layout_gives_the_same_results():
+    rng = np.random.default_rng(6)
+    x, dout = rng.standard_normal((2, 3, 6, 6)), rng.standard_normal((2, 3, 3, 3))
+    def variants(a):  # C order, Fortran order, batch innermost
+        return [a, np.asfortranarray(a), np.ascontiguousarray(a.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)]
+    c = rng.standard_normal(3)
+    runs = []
+    for x_, dout_ in zip(variants(x), variants(dout)[::-1]):
+        run = []
+        for forward, backward in ((max_pool_forward, max_pool_backward), (avg_pool_forward, avg_pool_backward)):
+            out, cache = forward(x_, size=2)
+            run += [out, backward(dout_, cache)]
+        out, cache = subsample_forward(x_, c, c, size=2)
+        runs.append(run + [out] + list(subsample_backward(dout_, cache)))
+    assert all(close(g, v, 1e-14) for run in runs[1:] for g, v in zip(run, runs[0]))  # sums may reorder
 
 
 def raises(match, fn, *args, **kwargs):

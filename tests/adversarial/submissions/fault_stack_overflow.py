@@ -1,0 +1,25 @@
+"""Fault: conv_backward_bias lifts the recursion limit and overflows the C stack (a segfault). Honest part:
+conv_backward_weights."""
+import sys
+import numpy as np
+
+
+def conv_backward_weights(delta, a_prev, kernel_size, stride=1, padding=0):
+    kh, kw = (kernel_size, kernel_size) if np.ndim(kernel_size) == 0 else kernel_size
+    a = np.pad(a_prev, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    ho, wo = delta.shape[2:]
+    dw = np.zeros((delta.shape[1], a.shape[1], kh, kw))
+    for i in range(kh):
+        for j in range(kw):
+            patch = a[:, :, i:i + stride * (ho - 1) + 1:stride, j:j + stride * (wo - 1) + 1:stride]
+            dw[:, :, i, j] = np.einsum("nfuv,ncuv->fc", delta, patch)
+    return dw
+
+
+def conv_backward_bias(delta):
+    sys.setrecursionlimit(10**9)
+
+    def deeper(n):
+        return deeper.__call__(n + 1) + 1  # through C: every call takes C stack (plain Python calls do not)
+
+    return deeper(0)
