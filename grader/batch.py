@@ -278,7 +278,7 @@ def _check_count(exercise: str) -> int:
 
 
 def _write_summary(rows: list[dict], out: Path, seed: int) -> str:
-    from grader.gradebook import write_text_atomic
+    from grader.results import write_text_atomic
     from grader.summary import load_results, summary_html, summary_text
 
     results = load_results(rows, out)

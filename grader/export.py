@@ -24,7 +24,8 @@ import shutil
 from pathlib import Path
 from typing import NamedTuple
 
-from grader.gradebook import EXERCISE_ORDER, csv_text, format_number, read_gradebook, write_text_atomic
+from grader.gradebook import EXERCISE_ORDER, csv_text, format_number, read_gradebook
+from grader.results import write_text_atomic
 from grader.layouts import exercise_of
 from grader.results import ResultsError, write_json_atomic
 from grader.roster import Roster, RosterError, match_students, read_roster, split_title

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from pathlib import Path
 
 from grader.layouts import EXERCISES as EXERCISE_ORDER
-from grader.results import ResultsError, read_json, write_json_atomic
+from grader.results import ResultsError, read_json, write_json_atomic, write_text_atomic
 
 COLUMNS = ("student_id", "name", "exercise", "score", "max_score", "status", "late", "file", "reason", "result")
 
@@ -101,26 +99,6 @@ def format_cell(value) -> str:
 def format_number(value: float, digits: int = 2) -> str:
     text = f"{round(float(value), digits):.{digits}f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
-
-
-def write_text_atomic(text: str, path: Path) -> Path:
-    """Write a text file so that readers see the old file or the new one, never half of one."""
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise ResultsError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise ResultsError(f"cannot write {path}: {exc.strerror or exc}") from exc
-        raise
-    return path
 
 
 def write_gradebook(rows: list[dict], out: Path, *, seed: int, max_scores: dict[str, float]) -> None:

@@ -51,8 +51,8 @@ def failed_result(exercise: str, reason: str, *, seed: int, max_score: float, su
     return result
 
 
-def write_json_atomic(data, path: Path) -> Path:
-    """Write JSON to `path` so that readers see the old file or the new one, never half of one."""
+def write_text_atomic(text: str, path: Path) -> Path:
+    """Write a text file so that readers see the old file or the new one, never half of one."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -60,26 +60,22 @@ def write_json_atomic(data, path: Path) -> Path:
     except OSError as exc:
         raise ResultsError(f"cannot write results to {path.parent}: {exc.strerror or exc}") from exc
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2, sort_keys=False)
-            handle.write("\n")
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except OSError as exc:
-        _remove_quietly(tmp)
-        raise ResultsError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    except BaseException:
-        _remove_quietly(tmp)
+    except BaseException as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise ResultsError(f"cannot write {path}: {exc.strerror or exc}") from exc
         raise
     return path
 
 
-def _remove_quietly(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
+def write_json_atomic(data, path: Path) -> Path:
+    """Write JSON atomically (see write_text_atomic)."""
+    return write_text_atomic(json.dumps(data, indent=2) + "\n", path)
 
 
 def read_json(path: Path):
