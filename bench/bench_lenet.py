@@ -1,13 +1,17 @@
 """Benchmark: reference LeNet-5 forward + backward (batch 64, float64, 1x32x32) vs PyTorch CPU float64.
 
 Run:  python bench/bench_lenet.py [--runs 30] [--batch 64] [--profile]
-Prints the median time of each (after warm-up; the two take turns so both see the same machine load), the
+Prints the median time of each (after warm-up; each is timed alone in a fresh process, in alternating blocks,
+so both see the same machine load and their thread pools never compete), the
 ratio ours/torch (target <= 1.0), and with --profile the median forward/backward time of every reference layer
 inside whole passes. Never fails on time.
 """
 import argparse
+import json
 import os
 import statistics
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -50,25 +54,6 @@ def torch_lenet5(model):
     return params, forward
 
 
-def median_time(fn, runs, warmup=3):
-    """Median wall time of fn() over `runs` calls after `warmup` calls."""
-    return median_times([fn], runs, warmup)[0]
-
-
-def median_times(fns, runs, warmup=3):
-    """Median wall time of each function; the functions take turns, so all see the same machine load."""
-    for _ in range(warmup):
-        for fn in fns:
-            fn()
-    times = [[] for _ in fns]
-    for _ in range(runs):
-        for fn, record in zip(fns, times):
-            start = time.perf_counter()
-            fn()
-            record.append(time.perf_counter() - start)
-    return [statistics.median(record) for record in times]
-
-
 def profile_layers(model, x, y, runs):
     """Median forward and backward seconds of each layer, timed inside whole passes (caches kept alive as in
     model_loss, so memory behaves as in the real step). Returns [(name, forward s, backward s)]."""
@@ -90,44 +75,79 @@ def profile_layers(model, x, y, runs):
     return [(m.names[0], statistics.median(f[3:]), statistics.median(b[3:])) for m, f, b in zip(singles, fwd, bwd)]
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--batch", type=int, default=64)
-    parser.add_argument("--profile", action="store_true", help="per-layer times of the reference")
-    args = parser.parse_args()
+def step_functions(batch):
+    """{"reference": step, "torch": step} (torch only when installed) on the same model and data."""
     rng = np.random.default_rng(0)
     model = lenet5(rng)
-    x = rng.standard_normal((args.batch, 1, 32, 32))
-    y = rng.integers(0, 10, args.batch)
-
+    x = rng.standard_normal((batch, 1, 32, 32))
+    y = rng.integers(0, 10, batch)
+    steps = {"reference": lambda: model_loss(model, x, y)}
     try:
         import torch
     except ImportError:
-        torch = None
-    fns = [lambda: model_loss(model, x, y)]
-    if torch is not None:
-        params, forward = torch_lenet5(model)
-        tx, ty = torch.tensor(x), torch.tensor(y)
+        return model, x, y, steps
+    params, forward = torch_lenet5(model)
+    tx, ty = torch.tensor(x, requires_grad=True), torch.tensor(y)  # dJ/dx too: our backward computes it
 
-        def step():
-            for t in params.values():
-                t.grad = None
-            torch.nn.functional.cross_entropy(-forward(tx), ty).backward()
-        fns.append(step)
+    def step():
+        for t in (*params.values(), tx):
+            t.grad = None
+        torch.nn.functional.cross_entropy(-forward(tx), ty).backward()
+    steps["torch"] = step
+    return model, x, y, steps
+
+
+def child(which, runs, batch):
+    """Time one implementation alone in this process and print its per-run seconds as JSON."""
+    steps = step_functions(batch)[3]
+    if which not in steps:
+        print(json.dumps(None))
+        return
+    fn = steps[which]
+    for _ in range(3):
+        fn()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    print(json.dumps(times))
+
+
+def run_child(which, runs, batch):
+    command = [sys.executable, __file__, "--child", which, "--runs", str(runs), "--batch", str(batch)]
+    return json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=30, help="timed runs per block (3 blocks each)")
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--profile", action="store_true", help="per-layer times of the reference")
+    parser.add_argument("--child", choices=("reference", "torch"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child(args.child, args.runs, args.batch)
     load_before = os.getloadavg()[0]
-    medians = median_times(fns, args.runs)
+    times = {"reference": [], "torch": []}
+    for _ in range(3):  # alternate blocks, each in a fresh process: BLAS and OpenMP threads never compete
+        for which in times:
+            block = run_child(which, args.runs, args.batch)
+            times[which] = None if block is None else times[which] + block
     print(f"1-min load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after "
           f"({os.cpu_count()} CPUs; figures are only comparable on an otherwise idle machine)")
-    print(f"reference LeNet-5 fwd+bwd, batch {args.batch}, float64: median {medians[0] * 1e3:.2f} ms "
-          f"over {args.runs} runs")
-    if torch is None:
+    ours = statistics.median(times["reference"])
+    print(f"reference LeNet-5 fwd+bwd, batch {args.batch}, float64: median {ours * 1e3:.2f} ms "
+          f"over {len(times['reference'])} runs")
+    if times["torch"] is None:
         print("torch not installed: no comparison")
     else:
-        print(f"torch {torch.__version__} LeNet-5 fwd+bwd, float64, CPU, {torch.get_num_threads()} threads: "
-              f"median {medians[1] * 1e3:.2f} ms over {args.runs} runs (interleaved with ours)")
-        print(f"ratio ours/torch: {medians[0] / medians[1]:.2f} (target <= 1.0)")
+        theirs = statistics.median(times["torch"])
+        print(f"torch LeNet-5 fwd+bwd (incl. dJ/dx), float64, CPU: median {theirs * 1e3:.2f} ms "
+              f"over {len(times['torch'])} runs")
+        print(f"ratio ours/torch: {ours / theirs:.2f} (target <= 1.0)")
     if args.profile:
+        model, x, y, _ = step_functions(args.batch)
         print(f"{'layer':<10}{'forward ms':>12}{'backward ms':>13}")
         for name, fwd, bwd in profile_layers(model, x, y, args.runs):
             print(f"{name:<10}{fwd * 1e3:>12.3f}{bwd * 1e3:>13.3f}")
