@@ -103,3 +103,19 @@ def test_parse_size():
     assert parse_size("1G") == 2**30 and parse_size("512M") == 512 * 2**20 and parse_size("2GiB") == 2**31
     with pytest.raises(Exception, match="not a size"):
         parse_size("lots")
+
+
+def test_stubs_command_regenerates_and_checks(tmp_path, monkeypatch):
+    shutil.copytree(ROOT / "solutions", tmp_path / "solutions")
+    shutil.copytree(ROOT / "exercises", tmp_path / "exercises")
+    monkeypatch.chdir(tmp_path)
+    assert run("stubs", "--check").output.strip() == "exercises/ is up to date"
+    (tmp_path / "exercises" / "exercise2.py").write_text("# edited by hand\n")
+    stale = CliRunner().invoke(main, ["stubs", "--check"])
+    assert stale.exit_code == 1 and "out of date" in stale.output and "exercise2.py" in stale.output
+    assert run("stubs").exit_code == 0
+    assert (tmp_path / "exercises" / "exercise2.py").read_text() == (ROOT / "exercises" / "exercise2.py").read_text()
+    source = (tmp_path / "solutions" / "exercise3.py").read_text()
+    (tmp_path / "solutions" / "exercise3.py").write_text(source.replace("# END SOLUTION", "", 1))
+    broken = CliRunner().invoke(main, ["stubs"])
+    assert broken.exit_code == 1 and "exercise3.py:" in broken.output
