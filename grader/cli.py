@@ -197,41 +197,9 @@ from grader.cli_course import batch_command, export_command  # noqa: E402
 
 main.add_command(batch_command)
 main.add_command(export_command)
-from grader.cli_release import release_command, autograder_command  # noqa: E402
+from grader.cli_release import autograder_command, release_command, stubs_command  # noqa: E402
 
 main.add_command(release_command)
 main.add_command(autograder_command)
+main.add_command(stubs_command)
 
-
-@main.command("stubs")
-@click.option("--check", is_flag=True, help="Write nothing; exit 1 when exercises/ is out of date.")
-@click.option("--project", type=click.Path(file_okay=False, path_type=Path),
-              help="The course project [default: the one you are in].")
-def stubs_command(check, project):
-    """Regenerate exercises/ from solutions/ (instructors).
-
-    Every region between `# BEGIN SOLUTION` and `# END SOLUTION` becomes a stub that raises
-    NotImplementedError; unclosed, nested or stray markers fail with the file and line.
-
-    \b
-    Examples:
-      grade stubs
-      grade stubs --check        # in CI: fail when someone forgot to regenerate
-    """
-    from grader.project import find_root
-    from grader.stubs import MarkerError, generate_exercises
-
-    root = project or find_root()
-    if root is None or not (Path(root) / "solutions").is_dir():
-        raise click.ClickException("no solutions/ folder here or above: run it in the instructor's project "
-                                   "or pass --project")
-    try:
-        stale = generate_exercises(Path(root) / "solutions", Path(root) / "exercises", check=check)
-    except (MarkerError, SyntaxError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    for path in stale:
-        click.echo(f"{'out of date' if check else 'wrote'}: {path}")
-    if not stale:
-        click.echo("exercises/ is up to date")
-    if check and stale:
-        sys.exit(1)

@@ -1,4 +1,4 @@
-"""The instructor's commands `grade release` and `grade autograder`: a thin Click layer over grader.release and
+"""The instructor's commands `grade release`, `grade autograder` and `grade stubs`: a thin Click layer over grader.release and
 grader.autograder (imported only when a command runs, so `grade` starts as fast as before)."""
 
 from __future__ import annotations
@@ -100,3 +100,40 @@ def autograder_command(out, exercises, hidden_visibility, timeout, memory, force
         raise click.ClickException(str(exc)) from None
     click.echo(f"Wrote {bundle.path}: grades {', '.join(bundle.exercises)} on Gradescope.\n"
                f"Upload it under Configure Autograder > Zip file upload.")
+
+
+@click.command("stubs")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 when exercises/ is out of date.")
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path),
+              help="The course project [default: the one you are in].")
+def stubs_command(check, project):
+    """Regenerate exercises/ from solutions/ (instructors).
+
+    Every region between `# BEGIN SOLUTION` and `# END SOLUTION` becomes a stub that raises
+    NotImplementedError; unclosed, nested or stray markers fail with the file and line.
+
+    \b
+    Examples:
+      grade stubs
+      grade stubs --check        # in CI: fail when someone forgot to regenerate
+    """
+    try:
+        from grader.stubs import MarkerError, generate_exercises
+    except ModuleNotFoundError:
+        raise click.ClickException(INSTRUCTOR_ONLY.format("stubs")) from None
+    from grader.project import find_root
+
+    root = project or find_root()
+    if root is None or not (Path(root) / "solutions").is_dir():
+        raise click.ClickException("no solutions/ folder here or above: run it in the instructor's project "
+                                   "or pass --project")
+    try:
+        stale = generate_exercises(Path(root) / "solutions", Path(root) / "exercises", check=check)
+    except (MarkerError, SyntaxError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    for path in stale:
+        click.echo(f"{'out of date' if check else 'wrote'}: {path}")
+    if not stale:
+        click.echo("exercises/ is up to date")
+    if check and stale:
+        raise SystemExit(1)
