@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import grader.checks.exercise2 as checks2
+import grader.checks.exercise2_truth as truth2
 import grader.truth as truth
 from grader.checking import run_checks
 
@@ -20,7 +20,7 @@ def no_backward(monkeypatch):
     monkeypatch.setattr(truth, "conv2d_backward", None)
     for name in ("ref_activation_backward", "ref_avg_pool_backward", "ref_max_pool_backward",
                  "ref_subsample_backward"):
-        monkeypatch.setattr(checks2, name, None)
+        monkeypatch.setattr(truth2, name, None)
 
 
 def test_the_conv_truths_need_no_witness(no_backward):

@@ -1,0 +1,287 @@
+"""The truth of exercise 2's checks and the answers of its typical mistakes; shipped in the student release.
+
+Truth: the reference FORWARD ops differentiated numerically in float64 (grader.truth: every perturbed copy of the
+input stacked into one batch, one forward call), with the reference backward (avg pooling's times size² for
+`upsample`) as the second witness when it is importable (a student release ships no backward pass). Max pooling
+is differentiated at a copy of x tilted by a tiny ramp inside each window, so that tied maxima resolve to the
+first one in row-major order (our convention), with no tie near the step h.
+Variants: the answers of typical mistakes, built from the reference forward ops and numerical derivatives of the
+problem each mistake effectively solves (never from a backward pass), so that a wrong answer gets named.
+
+Unlike exercise1_truth.py (whose public checks ask literal cases), this module ships in the release: the public
+checks of grader/checks/exercise2.py grade from it. It holds no backward pass and no answer (the release's guard
+checks that), and without the reference backward passes the numerical truth stands alone.
+"""
+
+import numpy as np
+
+from grader.compare import witnesses_agree
+from grader.truth import batched_vjp, elementwise_derivative
+from grader.variants import Variants
+from reference.activation import activation_forward
+from reference.pool import avg_pool_forward, max_pool_forward, subsample_forward
+
+try:  # the second witnesses: the instructor's tree has them, a student release does not
+    from reference.activation import activation_backward as ref_activation_backward
+    from reference.pool import (avg_pool_backward as ref_avg_pool_backward, max_pool_backward as ref_max_pool_backward,
+                                subsample_backward as ref_subsample_backward)
+except ImportError:
+    ref_activation_backward = ref_avg_pool_backward = ref_max_pool_backward = ref_subsample_backward = None
+
+H_LINEAR = 1.0  # central differences are exact for linear maps at any step: a big one keeps rounding away
+H_KINK = 1e-6  # max pooling: far below the gap between a window's maximum and its runner-up
+TILT = 1e-4  # tie-breaking ramp step: (size*size - 1) * TILT stays below every gap between distinct inputs
+
+
+# ---------------------------------------------------------------- inputs
+def draw_shape(rng, size, *, batch=(1, 1), maps=(1, 1), cells=(2, 4), square=False):
+    """(N, C, Ho, Wo) of a residual: batch/maps/cells are inclusive ranges; H = Ho*size stays <= ~8."""
+    n, c = int(rng.integers(batch[0], batch[1] + 1)), int(rng.integers(maps[0], maps[1] + 1))
+    ho = int(rng.integers(cells[0], cells[1] + 1))
+    wo = ho if square else int(rng.choice([v for v in range(cells[0], cells[1] + 1) if v != ho] or [ho]))
+    return n, c, ho, wo
+
+
+def input_shape(shape, size):
+    n, c, ho, wo = shape
+    return n, c, ho * size, wo * size
+
+
+def distinct_values(rng, shape, low=-2.0, high=2.0):
+    """Values in [low, high), no two closer than (high - low) / (2 * count): every window has one maximum."""
+    count = int(np.prod(shape))
+    slots = rng.permutation(count) + rng.uniform(0.0, 0.5, count)
+    return (low + (high - low) * slots / count).reshape(shape)
+
+
+def tied_values(rng, shape, levels=3):
+    """Small integers 0..levels-1 (as float64): many windows hold several equal maxima."""
+    return rng.integers(0, levels, size=shape).astype(np.float64)
+
+
+def shapes(shape, size):
+    return f"delta {shape}, size {size}"
+
+
+# ---------------------------------------------------------------- truth
+def per_map_vjp(forward, x, dout, h):
+    """d sum(forward(x) * dout)/dx for a forward acting on each (n, c) map alone: the maps become the batch."""
+    n, c, hh, ww = x.shape
+    grad = batched_vjp(forward, x.reshape(n * c, 1, hh, ww), dout.reshape(n * c, 1, *dout.shape[2:]), h=h)
+    return grad.reshape(x.shape)
+
+
+def witness(numeric, reference, what):
+    """The numerical truth, checked against reference() (the reference backward) when the reference has one."""
+    return numeric if reference is None else witnesses_agree(numeric, reference(), what)
+
+
+def window_sum(v, size):
+    """The sum of each size x size window of v (N, 1, H, W): LeNet's S-layer with coefficient 1 and no bias."""
+    return subsample_forward(v, np.ones(1), np.zeros(1), size=size)[0]
+
+
+def blocks(a, size):
+    """Every entry of a (N, C, h, w) copied over its own size x size block: the gradient of the window sum,
+    exact (central differences with step 1 of a sum of entries are sums of +-1 and 0), so fit for masks."""
+    return per_map_vjp(lambda v: window_sum(v, size), np.zeros(input_shape(a.shape, size)), a, H_LINEAR)
+
+
+def window_rank(shape, size):
+    """Row-major position (0 .. size*size - 1) of every entry inside its size x size window."""
+    rows, cols = np.arange(shape[-2]) % size, np.arange(shape[-1]) % size
+    return rows[:, None] * size + cols[None, :]
+
+
+def truth_upsample(delta, size):
+    x = np.zeros(input_shape(delta.shape, size))
+    numeric = per_map_vjp(lambda v: window_sum(v, size), x, delta, H_LINEAR)
+    reference = None if ref_avg_pool_backward is None else (  # upsampling = avg pooling's gradient times size²
+        lambda: ref_avg_pool_backward(delta, avg_pool_forward(x, size=size)[1]) * size ** 2)
+    return witness(numeric, reference, f"upsample, {shapes(delta.shape, size)}")
+
+
+def truth_avg(delta, size):
+    x = np.zeros(input_shape(delta.shape, size))
+    numeric = per_map_vjp(lambda v: avg_pool_forward(v, size=size)[0], x, delta, H_LINEAR)
+    reference = None if ref_avg_pool_backward is None else (
+        lambda: ref_avg_pool_backward(delta, avg_pool_forward(x, size=size)[1]))
+    return witness(numeric, reference, f"avg_pool_backward, {shapes(delta.shape, size)}")
+
+
+def numeric_max(delta, x, size):
+    """dJ/dx of max pooling, ties to the first maximum in row-major order, by central differences."""
+    tilted = x - TILT * window_rank(x.shape, size)  # ties now resolve to the first maximum, by a margin >> h
+    return per_map_vjp(lambda v: max_pool_forward(v, size=size)[0], tilted, delta, H_KINK)
+
+
+def truth_max(delta, x, size):
+    reference = None if ref_max_pool_backward is None else (
+        lambda: ref_max_pool_backward(delta, max_pool_forward(x, size=size)[1]))
+    return witness(numeric_max(delta, x, size), reference, f"max_pool_backward, {shapes(delta.shape, size)}")
+
+
+def numeric_subsample(delta, x, coef, size):
+    """(dx, dcoef, dbias) of the S-layer z = coef * window_sum(x) + bias, by central differences."""
+    bias, step = np.zeros_like(coef), H_LINEAR * np.ones_like(coef)
+
+    def z(v=x, c=coef, b=bias):
+        return subsample_forward(v, c, b, size=size)[0]
+
+    dx = batched_vjp(z, x, delta, h=H_LINEAR)
+    # z is linear in coef and in bias, and map c's parameters move only map c: perturb them all at once
+    dcoef = ((z(c=coef + step) - z(c=coef - step)) * delta).sum(axis=(0, 2, 3)) / (2 * H_LINEAR)
+    dbias = ((z(b=bias + step) - z(b=bias - step)) * delta).sum(axis=(0, 2, 3)) / (2 * H_LINEAR)
+    return dx, dcoef, dbias
+
+
+def truth_subsample(delta, x, coef, size):
+    """numeric_subsample, checked against the reference backward when there is one."""
+    dx, dcoef, dbias = numeric_subsample(delta, x, coef, size)
+    if ref_subsample_backward is None:
+        return dx, dcoef, dbias
+    ref = ref_subsample_backward(delta, subsample_forward(x, coef, np.zeros_like(coef), size=size)[1])
+    what = f"subsample_backward, {shapes(delta.shape, size)}"
+    return (witnesses_agree(dx, ref[0], what + " (dx)"), witnesses_agree(dcoef, ref[1], what + " (dcoef)"),
+            witnesses_agree(dbias, ref[2], what + " (dbias)"))
+
+
+# ---------------------------------------------------------------- known mistakes (built only for wrong answers)
+def upsample_mistakes(delta, size):
+    rows, cols = (lambda: np.repeat(delta, size, axis=2)), (lambda: np.repeat(delta, size, axis=3))
+    return Variants({
+        "np.repeat along the rows only (repeat along both axes 2 and 3)": rows,
+        "np.repeat along the columns only (repeat along both axes 2 and 3)": cols,
+        "np.tile instead of np.repeat: the blocks are wrong (each entry must fill its own size x size block)":
+            lambda: np.tile(delta, (1, 1, size, size)),
+        "np.repeat on one axis but np.tile on the other: the blocks are wrong":
+            lambda: np.tile(rows(), (1, 1, 1, size)),
+        "np.tile on one axis but np.repeat on the other: the blocks are wrong":
+            lambda: np.tile(cols(), (1, 1, size, 1)),
+        "divided by size² (that is avg_pool_backward; upsample only copies)": lambda: blocks(delta, size) / size ** 2,
+    })
+
+
+def avg_mistakes(delta, size):
+    return Variants({
+        "average pooling without the 1/(m·n) factor (the plain upsample; divide by size²)":
+            lambda: blocks(delta, size),
+        "divided by size instead of size² (each entry of an m x n window gets delta / (m·n))":
+            lambda: blocks(delta, size) / size,
+        "np.tile instead of np.repeat: the blocks are wrong": lambda: np.tile(delta, (1, 1, size, size)) / size ** 2,
+        "np.repeat along one axis only": lambda: np.repeat(delta, size, axis=2) / size ** 2,
+    })
+
+
+def max_mistakes(delta, x, size):
+    def tied():  # 1 at every position equal to its window's maximum, and the number of maxima per window
+        is_max = x == blocks(max_pool_forward(x, size=size)[0], size)
+        return is_max, blocks(np.rint(avg_pool_forward(is_max * 1.0, size=size)[0] * size ** 2), size)
+
+    flip = (Ellipsis, slice(None, None, -1), slice(None, None, -1))  # reverses row-major order in each window
+    return Variants({
+        "gradient sent to every tied maximum (only the first maximum in row-major order gets it)":
+            lambda: blocks(delta, size) * tied()[0],
+        "ties routed to the last maximum (the first maximum in row-major order gets the gradient)":
+            lambda: numeric_max(delta[flip], x[flip], size)[flip],
+        "gradient split between tied maxima (only the first maximum in row-major order gets it)":
+            lambda: blocks(delta, size) * tied()[0] / tied()[1],
+        "delta copied to every position of the window (route it to the maximum only)": lambda: blocks(delta, size),
+        "the average-pooling gradient (route delta to the maximum, don't spread it)":
+            lambda: blocks(delta, size) / size ** 2,
+    })
+
+
+def subsample_mistakes(delta, x, coef, size):
+    """Variants of (dx, dcoef, dbias), from numerical gradients of the S-layer on the data each mistake used."""
+    c, (n, _, ho, wo) = coef[None, :, None, None], delta.shape
+
+    def weighted():  # delta * window_sum(x)
+        return delta * avg_pool_forward(x, size=size)[0] * size ** 2
+
+    def right(k, first=None, last=None):  # the gradient k (0: dx, 1: dcoef, 2: dbias) of examples first:last
+        return numeric_subsample(delta[first:last], x[first:last], coef, size)[k]
+
+    def each(k):  # one gradient per example, not summed over the batch
+        return np.stack([right(k, i, i + 1) for i in range(n)])
+
+    dx = Variants({
+        "delta not multiplied by coef (dx = coef * upsample(delta))": lambda: blocks(delta, size),
+        "divided by size² as in average pooling (the S-layer sums its window: dx = coef * upsample(delta))":
+            lambda: c * blocks(delta, size) / size ** 2,
+        "np.tile instead of np.repeat: the blocks are wrong": lambda: c * np.tile(delta, (1, 1, size, size)),
+    })
+    dcoef = Variants({
+        "dcoef does not use the window sums (dcoef = sum of delta * window_sum(x))": lambda: right(2),
+        "dcoef uses the window mean instead of the window sum": lambda: right(1) / size ** 2,
+        "dcoef not summed over the batch": lambda: each(1),
+        "dcoef not summed over positions": lambda: weighted().sum(axis=0),
+        "dcoef uses the layer's output z instead of the window sum of its input x": lambda: right(1) * coef,
+    })
+    dbias = Variants({
+        "dbias not summed over the batch (sum delta over batch and positions)": lambda: each(2),
+        "dbias not summed over positions (sum delta over batch and positions)": lambda: delta.sum(axis=0),
+        "dbias averaged instead of summed": lambda: right(2) / (n * ho * wo),
+        "dbias from the first example only (sum over the batch too)": lambda: right(2, 0, 1),
+        "dbias multiplied by coef (z = coef * sum + bias: dz/dbias = 1)": lambda: right(2) * coef,
+    })
+    return dx, dcoef, dbias
+
+
+# ---------------------------------------------------------------- activations: truth and known mistakes
+def slope(v, kind):
+    """sigma'(v) by central differences of the reference forward; relu'(0) = 0 (relu's slope just left of 0)."""
+    v = np.asarray(v, dtype=np.float64)
+    at = np.where(v == 0, -TILT, v) if kind == "relu" else v
+    return elementwise_derivative(lambda u: activation_forward(u, kind)[0], at)
+
+
+def truth_activation(da, z, kind, *, witness_z=None):
+    """delta = da * sigma'(z): sigma' by central differences of the reference forward, at the PRE-activation z.
+
+    witness_z: where the reference backward is evaluated when z was nudged (relu exactly at 0).
+    """
+    numeric = da * elementwise_derivative(lambda v: activation_forward(v, kind)[0], z)
+    reference = None if ref_activation_backward is None else (lambda: ref_activation_backward(
+        da, activation_forward(z if witness_z is None else witness_z, kind)[1]))
+    return witness(numeric, reference, f"activation_backward {kind}, z {z.shape}") + 0.0  # no -0 shown
+
+
+def activation_mistakes(da, z, kind, first=None):
+    """Variants of activation_backward's typical mistakes; `first`: more builders, tried before these."""
+    def a():
+        return activation_forward(z, kind)[0]
+
+    def tanh_slope():  # 1 - tanh²(2z/3)
+        return slope(2 * z / 3, "tanh")
+
+    own = {
+        "sigmoid": {"the formula a(1 - a) applied to z (it needs a = sigmoid(z))": lambda: da * z * (1 - z),
+                    "returned da * a (that is the activation, not its derivative)": lambda: da * a()},
+        "tanh": {"the formula 1 - a² applied to z (it needs a = tanh(z))": lambda: da * (1 - z ** 2),
+                 "1 - tanh(z) instead of 1 - tanh(z)²": lambda: da * (1 - a())},
+        "relu": {"relu' taken as 1 everywhere (it is 0 where z < 0)": lambda: da,
+                 "multiplied by relu(z) instead of relu'(z)": lambda: da * a()},
+        "lenet_tanh": {
+            "the lenet_tanh derivative is missing the factors 1.7159 and 2/3 "
+            "(d/dz 1.7159 tanh(2z/3) = 1.7159 * 2/3 * (1 - tanh²(2z/3)))": lambda: da * tanh_slope(),
+            "the lenet_tanh derivative is missing the factor 2/3 (chain rule through 2z/3)":
+                lambda: da * 1.7159 * tanh_slope(),
+            "the lenet_tanh derivative is missing the factor 1.7159": lambda: da * (2 / 3) * tanh_slope(),
+            "plain tanh's derivative 1 - a² with a = lenet_tanh(z) (the scale factors change it)":
+                lambda: da * (1 - a() ** 2),
+            "the derivative of tanh(z), not of 1.7159 tanh(2z/3)": lambda: da * slope(z, "tanh"),
+        },
+    }
+    return Variants({
+        **(first or {}),
+        **own[kind],
+        "sigma' taken of the activation a = sigma(z) instead of the pre-activation z":
+            lambda: da * slope(a(), kind),
+        "not multiplied by da (delta = da * sigma'(z))": lambda: slope(z, kind),
+    })
+
+
+def away_from_zero(rng, shape, low=0.05, high=3.0):
+    """z with |z| in [low, high): relu's kink at 0 is never within the numerical step (or a typical error)."""
+    return rng.choice([-1.0, 1.0], size=shape) * rng.uniform(low, high, size=shape)
