@@ -34,6 +34,7 @@ import numpy as np
 
 from grader.compare import witnesses_agree
 from reference.conv import conv2d_forward
+from grader.memo import remembered
 
 try:  # the second witness: the instructor's tree has it, a student release does not
     from reference.conv import conv2d_backward
@@ -96,6 +97,7 @@ def _pair(value) -> tuple[int, int]:
     return (int(value), int(value)) if np.isscalar(value) else (int(value[0]), int(value[1]))
 
 
+@remembered
 def conv_dx(delta: np.ndarray, w: np.ndarray, *, stride: int = 1, padding: int = 0, input_size=None) -> np.ndarray:
     """dJ/dx of a conv layer's input, given delta = dJ/dz.
 
@@ -118,11 +120,13 @@ def conv_dx(delta: np.ndarray, w: np.ndarray, *, stride: int = 1, padding: int =
     return witnesses_agree(numeric, analytic, f"conv dx, delta {delta.shape}, w {w.shape}, s={stride}, p={padding}")
 
 
+@remembered
 def full_convolve_2d(delta: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     """The 2-D full convolution (h, w), (kh, kw) -> (h+kh-1, w+kw-1): dJ/dx of a valid correlation with kernel."""
     return conv_dx(delta[None, None], kernel[None, None])[0, 0]
 
 
+@remembered
 def conv_dw(delta: np.ndarray, a_prev: np.ndarray, kernel_size, *, stride: int = 1, padding: int = 0) -> np.ndarray:
     """dJ/dw of a conv layer: delta (N, F, Ho, Wo), a_prev (N, C, H, W), kernel_size int or (KH, KW).
 
@@ -144,6 +148,7 @@ def conv_dw(delta: np.ndarray, a_prev: np.ndarray, kernel_size, *, stride: int =
                                               f"k={kh}x{kw}, s={stride}, p={padding}")
 
 
+@remembered
 def conv_db(delta: np.ndarray) -> np.ndarray:
     """dJ/db of a conv layer whose residual is delta (N, F, Ho, Wo); returns (F,).
 
@@ -163,6 +168,7 @@ def conv_db(delta: np.ndarray) -> np.ndarray:
     return witnesses_agree(numeric, analytic, f"conv db, delta {delta.shape}")
 
 
+@remembered
 def rotated_kernel(kernel: np.ndarray) -> np.ndarray:
     """kernel (..., KH, KW) rotated by 180°, from the reference forward conv alone: correlating a centred impulse
     with a kernel gives the kernel upside down, out[i, j] = k[KH-1-i, KW-1-j] (exact: products with 1 and 0)."""

@@ -19,6 +19,7 @@ import numpy as np
 
 from grader.truth import batched_vjp, conv_db, kernel_grad
 from reference.conv import conv2d_forward
+from grader.memo import remembered
 
 
 class Variants(Mapping):
@@ -101,6 +102,7 @@ def _skip(condition, build):
 # ---------------------------------------------------------------- exercise 3
 
 
+@remembered
 def rot180_variants(kernel):
     """Wrong rotations of a kernel (..., KH, KW)."""
     deep = kernel.ndim > 2
@@ -116,6 +118,7 @@ def rot180_variants(kernel):
     })
 
 
+@remembered
 def full_convolve_variants(delta, kernel):
     """Wrong 2-D full convolutions of delta (h, w) with kernel (kh, kw)."""
     (h, w), (kh, kw) = delta.shape, kernel.shape
@@ -155,6 +158,7 @@ def _fit(r, padding, input_size, *, at_end=True):
     return r[..., padding:r.shape[2] - padding, padding:r.shape[3] - padding]
 
 
+@remembered
 def conv_dx_variants(delta, w, stride, padding, input_size):
     """Wrong dJ/dx of a conv layer: delta (N, F, Ho, Wo), w (F, C, KH, KW), input_size (H, W) or None."""
     s, p = stride, padding
@@ -217,6 +221,7 @@ def conv_dx_variants(delta, w, stride, padding, input_size):
 # ---------------------------------------------------------------- exercise 4
 
 
+@remembered
 def conv_dw_variants(delta, a_prev, kernel, stride, padding):
     """Wrong dJ/dw: delta (N, F, Ho, Wo), a_prev (N, C, H, W), kernel (KH, KW)."""
     s, p, (kh, kw) = stride, padding, kernel
@@ -259,6 +264,7 @@ def conv_dw_variants(delta, a_prev, kernel, stride, padding):
     })
 
 
+@remembered
 def conv_db_variants(delta):
     """Wrong dJ/db: delta (N, F, Ho, Wo); built on the numerical dJ/db of the examples each mistake used."""
     n, _, ho, wo = delta.shape

@@ -20,6 +20,7 @@ from grader.truth import batched_vjp, elementwise_derivative
 from grader.variants import Variants
 from reference.activation import activation_forward
 from reference.pool import avg_pool_forward, max_pool_forward, subsample_forward
+from grader.memo import remembered
 
 try:  # the second witnesses: the instructor's tree has them, a student release does not
     from reference.activation import activation_backward as ref_activation_backward
@@ -93,6 +94,7 @@ def window_rank(shape, size):
     return rows[:, None] * size + cols[None, :]
 
 
+@remembered
 def truth_upsample(delta, size):
     x = np.zeros(input_shape(delta.shape, size))
     numeric = per_map_vjp(lambda v: window_sum(v, size), x, delta, H_LINEAR)
@@ -101,6 +103,7 @@ def truth_upsample(delta, size):
     return witness(numeric, reference, f"upsample, {shapes(delta.shape, size)}")
 
 
+@remembered
 def truth_avg(delta, size):
     x = np.zeros(input_shape(delta.shape, size))
     numeric = per_map_vjp(lambda v: avg_pool_forward(v, size=size)[0], x, delta, H_LINEAR)
@@ -115,6 +118,7 @@ def numeric_max(delta, x, size):
     return per_map_vjp(lambda v: max_pool_forward(v, size=size)[0], tilted, delta, H_KINK)
 
 
+@remembered
 def truth_max(delta, x, size):
     reference = None if ref_max_pool_backward is None else (
         lambda: ref_max_pool_backward(delta, max_pool_forward(x, size=size)[1]))
@@ -135,6 +139,7 @@ def numeric_subsample(delta, x, coef, size):
     return dx, dcoef, dbias
 
 
+@remembered
 def truth_subsample(delta, x, coef, size):
     """numeric_subsample, checked against the reference backward when there is one."""
     dx, dcoef, dbias = numeric_subsample(delta, x, coef, size)
@@ -147,6 +152,7 @@ def truth_subsample(delta, x, coef, size):
 
 
 # ---------------------------------------------------------------- known mistakes (built only for wrong answers)
+@remembered
 def upsample_mistakes(delta, size):
     rows, cols = (lambda: np.repeat(delta, size, axis=2)), (lambda: np.repeat(delta, size, axis=3))
     return Variants({
@@ -162,6 +168,7 @@ def upsample_mistakes(delta, size):
     })
 
 
+@remembered
 def avg_mistakes(delta, size):
     return Variants({
         "average pooling without the 1/(m·n) factor (the plain upsample; divide by size²)":
@@ -173,6 +180,7 @@ def avg_mistakes(delta, size):
     })
 
 
+@remembered
 def max_mistakes(delta, x, size):
     def tied():  # 1 at every position equal to its window's maximum, and the number of maxima per window
         is_max = x == blocks(max_pool_forward(x, size=size)[0], size)
@@ -192,6 +200,7 @@ def max_mistakes(delta, x, size):
     })
 
 
+@remembered
 def subsample_mistakes(delta, x, coef, size):
     """Variants of (dx, dcoef, dbias), from numerical gradients of the S-layer on the data each mistake used."""
     c, (n, _, ho, wo) = coef[None, :, None, None], delta.shape
@@ -236,6 +245,7 @@ def slope(v, kind):
     return elementwise_derivative(lambda u: activation_forward(u, kind)[0], at)
 
 
+@remembered
 def truth_activation(da, z, kind, *, witness_z=None):
     """delta = da * sigma'(z): sigma' by central differences of the reference forward, at the PRE-activation z.
 
@@ -247,6 +257,7 @@ def truth_activation(da, z, kind, *, witness_z=None):
     return witness(numeric, reference, f"activation_backward {kind}, z {z.shape}") + 0.0  # no -0 shown
 
 
+@remembered
 def activation_mistakes(da, z, kind, first=None):
     """Variants of activation_backward's typical mistakes; `first`: more builders, tried before these."""
     def a():
