@@ -21,12 +21,13 @@ from multiprocessing.connection import wait
 from typing import Callable, Iterable
 
 STOP_GRACE = 3.0  # seconds a stopped worker gets to close its sandbox before SIGKILL
+PR_SET_PDEATHSIG = 1  # prctl option: the signal a process gets when its parent dies
 
 
 class _Worker:
     def __init__(self, ctx, work: Callable):
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_serve, args=(child, work), daemon=True)
+        self.process = ctx.Process(target=_serve, args=(child, work, os.getpid()), daemon=True)
         self.process.start()
         child.close()
         self.task = None
@@ -52,10 +53,11 @@ class _Worker:
         self.conn.close()
 
 
-def _serve(conn, work: Callable) -> None:
+def _serve(conn, work: Callable, parent: int) -> None:
     """Worker main loop: task in, work(task) out, until None or the parent goes away."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit_on_term)
+    _die_with(parent)
     while True:
         try:
             task = conn.recv()
@@ -68,6 +70,21 @@ def _serve(conn, work: Callable) -> None:
             conn.send(reply)
         except (OSError, ValueError):
             return
+
+
+def _die_with(parent: int) -> None:
+    """Get SIGTERM when the batch process dies, even by SIGKILL (Linux), so no grading process outlives it.
+
+    Waiting for the pipe to close is not enough: a sibling forked later holds a copy of this worker's pipe end.
+    """
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the pipe closing still ends a worker without siblings
+        pass
+    if os.getppid() != parent:  # the parent died before the request took effect
+        raise SystemExit(0)
 
 
 def _exit_on_term(signum, frame):

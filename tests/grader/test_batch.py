@@ -119,6 +119,25 @@ def settled_count(out: Path, quiet: float = 1.0, limit: float = 20.0) -> int:
     return count
 
 
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+        except (OSError, ValueError, IndexError):
+            pass
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 def test_batch_killed_with_sigkill_resumes(tmp_path):
     subs = make_class(tmp_path / "subs", students=10)
     out = tmp_path / "out"
@@ -127,9 +146,15 @@ def test_batch_killed_with_sigkill_resumes(tmp_path):
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and len(list(out.glob("results/*/*.json"))) < 4:
         time.sleep(0.05)
+    workers = children(proc.pid)
+    assert len(workers) == 2
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    kept = settled_count(out)  # orphaned workers finish the task they hold, then see the pipe close and exit
+    end = time.monotonic() + 10
+    while time.monotonic() < end and any(alive(pid) for pid in workers):
+        time.sleep(0.05)
+    assert not any(alive(pid) for pid in workers)  # the grading processes die with the batch
+    kept = settled_count(out)
     assert 4 <= kept < 20
     report = run_batch(subs, out, workers=2, grade=fake_grade)
     assert report.reused == kept and report.graded == 20 - kept
