@@ -5,10 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.checking import collect, run_checks
+from grader.checking import run_checks
 
 ROOT = Path(__file__).resolve().parents[3]
-FUNCTIONS = ("upsample", "avg_pool_backward", "max_pool_backward", "subsample_backward", "activation_backward")
 
 # A correct submission written unlike ours: plain loops, np.kron, other formulas for the derivatives.
 LOOPS = '''
@@ -164,27 +163,6 @@ def grade(source, seed=0):
 
 def function_of(name):
     return name.split(":")[0]
-
-
-def test_every_function_has_public_and_hidden_checks():
-    infos = [c.info for c in collect("exercise2")]
-    for function in FUNCTIONS:
-        kinds = {i.visibility for i in infos if function_of(i.name) == function}
-        assert kinds == {"visible", "hidden"}, function
-    assert {function_of(i.name) for i in infos} == set(FUNCTIONS)
-
-
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_solution_gets_full_marks(seed):
-    outcomes = grade((ROOT / "solutions" / "exercise2.py").read_text(encoding="utf-8"), seed)
-    assert [o.message for o in outcomes if o.status != "passed"] == []
-    assert sum(o.points for o in outcomes) == sum(o.max_points for o in outcomes) > 0
-
-
-def test_stub_gets_zero_and_says_not_implemented():
-    outcomes = grade((ROOT / "exercises" / "exercise2.py").read_text(encoding="utf-8"))
-    assert sum(o.points for o in outcomes) == 0
-    assert all(o.status == "failed" and "not implemented yet" in o.message for o in outcomes)
 
 
 @pytest.mark.parametrize("seed", [3, 4])
