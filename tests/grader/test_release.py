@@ -1,8 +1,10 @@
 """`grade release`: the student release holds no answer, and inside it (installed into a fresh virtual
 environment) the stubs score 0 and the solutions, copied in, score full marks on the public checks.
 
-The fresh environment sees this one's packages through a .pth line (numpy, click, nbformat, pip, setuptools: no
-download) and gets the release installed with `pip install -e` (offline, no build isolation).
+The fresh environment sees this one's packages through a .pth line (numpy, click, nbformat, pip: no download) and
+gets the release's grader installed as a wheel that our own builder makes (grader/autograder.py), so that the test
+needs no build tool around it: setuptools differs between Pythons (3.12's venvs have none), and a test must not
+lean on whatever happens to be installed. The release's pyproject.toml is checked on its own.
 """
 
 import ast
@@ -19,6 +21,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from grader.autograder import build_wheel, wheel_files
 from grader.checking import EXERCISES, collect
 from grader.release import ReleaseError, find_answers, make_release, searchable
 from grader.stubs import solution_bodies
@@ -127,11 +130,15 @@ def grade(python: Path, cwd: Path, *args) -> list:
 
 def test_inside_a_fresh_venv_stubs_score_zero_and_solutions_full_marks(release, tmp_path):
     python = fresh_venv(tmp_path / "venv")
-    subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "-e", str(release)],
-                   check=True, env=clean_env(), capture_output=True, timeout=300)
+    name, data = build_wheel(wheel_files(release))
+    (tmp_path / name).write_bytes(data)
+    install = subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", str(tmp_path / name)],
+                             env=clean_env(), capture_output=True, text=True, timeout=300)
+    assert install.returncode == 0, install.stdout + install.stderr  # pip's own words when it fails
     where = subprocess.run([python, "-c", "import grader, reference; print(grader.__file__, reference.__file__)"],
                            capture_output=True, text=True, check=True, cwd=tmp_path, env=clean_env()).stdout
-    assert where.split() == [str(release / "grader" / "__init__.py"), str(release / "reference" / "__init__.py")]
+    assert all(path.startswith(str(tmp_path / "venv")) for path in where.split()), where  # not this checkout
+    assert not list((tmp_path / "venv").rglob("checks/conftest.py"))
     public = json.loads((release / ".cnnkit-release.json").read_text())["public_points"]
 
     stubs = grade(python, release, "all")
@@ -162,3 +169,15 @@ def test_inside_a_fresh_venv_stubs_score_zero_and_solutions_full_marks(release, 
 def test_release_refuses_a_project_without_solutions(tmp_path):
     with pytest.raises(ReleaseError, match="no solutions/ folder"):
         make_release(tmp_path / "out", project=tmp_path)
+
+
+def test_the_release_pyproject_installs_the_grade_command_and_both_packages(release):
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:
+        tomllib = pytest.importorskip("tomli")  # pytest itself depends on tomli before 3.11
+    meta = tomllib.loads((release / "pyproject.toml").read_text())
+    assert meta["build-system"] == {"requires": ["setuptools>=64"], "build-backend": "setuptools.build_meta"}
+    assert meta["project"]["scripts"] == {"grade": "grader.cli:main"}
+    assert sorted(meta["tool"]["setuptools"]["packages"]["find"]["include"]) == ["grader*", "reference*"]
+    assert {r.split(">")[0] for r in meta["project"]["dependencies"]} == {"numpy", "click", "nbformat"}
