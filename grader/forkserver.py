@@ -142,8 +142,10 @@ class ForkServer:
         return json.loads(data), fds
 
     def close(self):
-        """Stop the zygote (it kills its workers first)."""
+        """Stop the zygote (it kills its workers first; one still booting has none, and is killed at once)."""
         self._sock.close()
+        if not self._ready:
+            self._proc.kill()
         try:
             self._proc.wait(2.0)
         except subprocess.TimeoutExpired:
