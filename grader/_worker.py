@@ -3,11 +3,14 @@
 Runs once grader/_zygote.py and grader/_confine.py have set the process up (own process group, limits,
 unprivileged uid). Loaded
 by the zygote from its file path, with ``wire`` set to grader/wire.py loaded the same way; never imported by
-the grader. Requests come on fd 3 as wire frames: ``{"op": "load", "filename": f}`` with the source as value,
-then ``{"op": "call", "name": n}`` with ``(args, kwargs)`` as value; each has a ``seq`` number that its reply
-repeats. Replies carry ``status``: ``ok`` (value:
-the return value), ``notimpl``, ``missing``, ``memory``, ``exit`` (``code``: "sys.exit(0)") or ``raised``
-(``type``, ``message``, ``traceback``: the submission's frames only; ``fatal``: a BaseException).
+the grader. Requests come on fd 3 as wire frames: ``{"op": "load", "filename": f, "cells": [line, ...]}`` with the source
+as value (``cells``, for a notebook: the first line of each cell; each cell then runs on its own, in order, and
+one that raises does not stop the next, as "Run All" with errors allowed), then ``{"op": "call", "name": n}``
+with ``(args, kwargs)`` as value; each has a ``seq`` number that its reply repeats. Replies carry ``status``:
+``ok`` (value: the return value; after a load, ``cells``: the failures of cells that raised), ``notimpl``
+(``message``, ``frames``), ``missing``, ``memory``, ``exit`` (``code``: "sys.exit(0)") or ``raised`` (``type``,
+``message``, ``traceback``: the submission's frames only, ``frames``: their ``[line, function]``, innermost
+last; ``fatal``: a BaseException).
 """
 
 import builtins
@@ -29,6 +32,8 @@ PINNED = (__name__, "_sandbox_wire", "json", "json.decoder", "json.encoder", "js
           "linecache")  # modules whose builtins a submission cannot patch (see isolate())
 MAX_MESSAGE = 1000  # characters of an exception message
 MAX_TRACEBACK = 8000
+MAX_FRAMES = 20  # the innermost frames of the submission's own that a failure reports
+MAX_CELL_FAILURES = 20
 _exit = os._exit  # the real one: the submission's os._exit is _reported_exit
 
 
@@ -116,7 +121,9 @@ def isolate(output=None):
 def _dispatch(control, value, state):
     op = control.get("op")
     if op == "load" and type(value) is str and type(control.get("filename")) is str:
-        return _load(control["filename"], value, state), None
+        cells = control.get("cells") or [1]
+        if type(cells) is list and all(type(c) is int for c in cells):
+            return _load(control["filename"], value, cells, state), None
     if op == "call" and type(control.get("name")) is str and state.get("module") is not None:
         if type(value) is tuple and len(value) == 2 and type(value[0]) is tuple and type(value[1]) is dict:
             return _call(control["name"], value[0], value[1], state)
@@ -124,23 +131,34 @@ def _dispatch(control, value, state):
             "fatal": True}, None
 
 
-def _load(filename, source, state):
+def _load(filename, source, cells, state):
+    """Run the source as the module `submission`: whole (a .py file: an error fails the load), or cell by cell
+    from the given first lines (a notebook: an error fails only its cell, reported in the reply's "cells")."""
     module = types.ModuleType("submission")
     module.__file__ = filename
     sys.modules["submission"] = module
     sys.argv = [filename]
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    lines = source.splitlines(True)
+    linecache.cache[filename] = (len(source), None, lines, filename)
     state["filename"] = filename
     _limit_cpu(*state["cpu"])
+    failures = []
+    bounds = [*cells[1:], len(lines) + 1]
     try:
-        code = compile(source, filename, "exec", dont_inherit=True)
-        exec(code, module.__dict__)
+        for first, end in zip(cells, bounds):
+            padded = "\n" * (first - 1) + "".join(lines[first - 1:end - 1])  # line numbers as in the source
+            try:
+                exec(compile(padded, filename, "exec", dont_inherit=True), module.__dict__)
+            except BaseException as exc:
+                if len(cells) == 1 or isinstance(exc, (MemoryError, KeyboardInterrupt)):
+                    raise
+                failures.append(_failure(exc, filename, as_exception=True))
     except BaseException as exc:
         return _failure(exc, filename)
     finally:
         _flush(state["outputs"])
     state["module"] = module
-    return {"status": "ok"}
+    return {"status": "ok", "cells": failures[:MAX_CELL_FAILURES]}
 
 
 def _call(name, args, kwargs, state):
@@ -174,17 +192,20 @@ def _pack(reply, result):
         return wire.pack(reply, wire.Opaque(str(name), f"could not be encoded ({type(exc).__name__})"))
 
 
-def _failure(exc, filename):
+def _failure(exc, filename, as_exception=False):
+    """The reply for an exception of the submission. as_exception: report sys.exit and NotImplementedError as
+    the exceptions they are (a notebook cell that raised them)."""
     try:
-        if isinstance(exc, SystemExit):
+        if isinstance(exc, SystemExit) and not as_exception:
             code = exc.code
             return {"status": "exit", "code": "sys.exit()" if code is None else f"sys.exit({_short(code)})"}
         if isinstance(exc, MemoryError):
             return {"status": "memory"}
-        if isinstance(exc, NotImplementedError):
-            return {"status": "notimpl"}
+        if isinstance(exc, NotImplementedError) and not as_exception:
+            return {"status": "notimpl", "message": _message(exc), "frames": _frames(exc, filename)}
         return {"status": "raised", "type": str(type(exc).__name__), "message": _message(exc),
-                "traceback": _traceback(exc, filename), "fatal": not isinstance(exc, Exception)}
+                "traceback": _traceback(exc, filename), "frames": _frames(exc, filename),
+                "fatal": not isinstance(exc, Exception)}
     except MemoryError:
         return {"status": "memory"}
     except BaseException:  # formatting a hostile exception failed
@@ -208,6 +229,14 @@ def _message(exc):
     lines = text.strip().splitlines() or [""]
     first = lines[0] + (" ..." if len(lines) > 1 else "")
     return first if len(first) <= MAX_MESSAGE else first[:MAX_MESSAGE - 3] + "..."
+
+
+def _frames(exc, filename):
+    """[line, function] of the submission's own frames, innermost last (a syntax error: its line)."""
+    frames = [[f.lineno, f.name] for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
+    if isinstance(exc, SyntaxError) and exc.filename == filename and type(exc.lineno) is int:
+        frames.append([exc.lineno, "<module>"])
+    return [[line, str(name)[:100]] for line, name in frames[-MAX_FRAMES:] if type(line) is int]
 
 
 def _traceback(exc, filename):

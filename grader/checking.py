@@ -20,6 +20,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from grader.sandbox import DEFAULT_LIMITS, Limits, Sandbox, SandboxUnavailable, SubmissionError, TimedOut
+from grader.where import Feedback, SourceMap, explain
 
 EXERCISES = ("exercise1", "exercise2", "exercise3", "exercise4")
 
@@ -50,6 +51,16 @@ class Outcome(NamedTuple):
     status: str  # "passed" | "failed"
     message: str
     visibility: str
+    traceback: str = ""  # the submission's own frames when it raised (shown with --verbose)
+
+
+class Run(NamedTuple):
+    """What run_checks found: each check's outcome, the time, what the submission printed (as quoted_output
+    shows it) and notes on the run (notebook cells that raised)."""
+    outcomes: list
+    seconds: float
+    output: str
+    notes: tuple = ()
 
 
 def check(name: str, *, points: float, hidden: bool = False):
@@ -79,13 +90,18 @@ def check_rng(seed: int, name: str) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(name.encode())])
 
 
-def run_one(chk: Check, submission, seed: int) -> Outcome:
-    """Run one check; whatever happens, return its outcome."""
+def run_one(chk: Check, submission, seed: int, where: SourceMap | None = None) -> Outcome:
+    """Run one check; whatever happens, return its outcome. where: the submission's source, to say at which
+    line of it an error happened."""
     info = chk.info
     try:
         chk.func(submission, check_rng(seed, info.name))
-    except (CheckFailed, SubmissionError) as exc:  # the message may quote the submission: made harmless
+    except CheckFailed as exc:  # the message may quote the submission: made harmless
         return Outcome(info.name, 0.0, info.points, "failed", printable(str(exc)), info.visibility)
+    except SubmissionError as exc:
+        said = explain(exc, where) if where is not None else Feedback(str(exc), "")
+        return Outcome(info.name, 0.0, info.points, "failed", printable(said.message), info.visibility,
+                       printable(said.traceback))
     except SandboxUnavailable:
         raise  # no worker could start: the run cannot be scored at all, and it is not the student's doing
     except Exception as exc:  # a bug of ours: say so plainly, never blame the student
@@ -132,18 +148,29 @@ class HangGuard:
 
 
 def run_checks(exercise: str, source: str, filename: str, *, seed: int, limits: Limits = DEFAULT_LIMITS,
-               include_hidden: bool = True, on_result: Callable[[Outcome], None] | None = None):
-    """Grade `source` on every check of `exercise`; returns (outcomes, seconds, output of the submission as
-    quoted_output shows it)."""
+               include_hidden: bool = True, on_result: Callable[[Outcome], None] | None = None,
+               cells: tuple = ()) -> Run:
+    """Grade `source` on every check of `exercise`. cells: a notebook's (line before the cell, cell number)
+    pairs: each cell then runs on its own, and a cell that raises is a note, not a failed load."""
     checks = collect(exercise, include_hidden=include_hidden)
+    where = SourceMap.of(source, filename, cells)
     start = time.perf_counter()
     outcomes = []
-    with Sandbox(source, filename, limits) as sandbox:
+    with Sandbox(source, filename, limits, cells=[c + 1 for c, _ in cells] or None) as sandbox:
         guarded = HangGuard(sandbox)
         for chk in checks:
-            outcome = run_one(chk, guarded, seed)
+            outcome = run_one(chk, guarded, seed, where)
             outcomes.append(outcome)
             if on_result is not None:
                 on_result(outcome)
         output = quoted_output(sandbox.output)
-    return outcomes, time.perf_counter() - start, output
+        notes = tuple(printable(cell_note(failure, where)) for failure in sandbox.cell_failures or ())
+    return Run(outcomes, time.perf_counter() - start, output, notes)
+
+
+def cell_note(failure: SubmissionError, where: SourceMap) -> str:
+    """A note on a notebook cell that raised: which cell, the error and its line; the other cells still ran."""
+    in_cell = where.cell(failure.frames[0][0]) if failure.frames else None  # the outermost frame: the cell's
+    said = explain(failure, where).message.splitlines()
+    cell = f"cell {in_cell[0]}" if in_cell else "a cell"
+    return "\n".join([f"{cell} {said[0]} (the other cells still ran)", *said[1:]])

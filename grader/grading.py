@@ -12,6 +12,9 @@ from grader.sandbox import DEFAULT_LIMITS, Limits
 from grader.submission import SubmissionFileError, check_exercise, read_source
 
 
+PRINTED = "the submission printed:"  # the line before a submission's printed output in a result's output
+
+
 class GradeError(Exception):
     """Base of the errors the `grade` command turns into clear messages."""
 
@@ -36,8 +39,8 @@ def grade_file(exercise: str, path: Path, *, seed: int | None = None, limits: Li
     except SubmissionFileError as exc:
         return failed_result(exercise, str(exc), seed=seed, submission=str(path),
                              max_score=max_score(exercise, include_hidden=include_hidden))
-    outcomes, seconds, output = run_checks(exercise, loaded.source, loaded.filename, seed=seed, limits=limits,
-                                           include_hidden=include_hidden, on_result=on_result)
-    notes = loaded.notes + ((f"the submission printed:\n{output}",) if output.strip() else ())
-    return make_result(exercise, outcomes, seed=seed, source=loaded.source, submission=str(path),
-                       seconds=seconds, notes=notes)
+    run = run_checks(exercise, loaded.source, loaded.filename, seed=seed, limits=limits,
+                     include_hidden=include_hidden, on_result=on_result, cells=loaded.cells)
+    notes = loaded.notes + run.notes + ((f"{PRINTED}\n{run.output}",) if run.output.strip() else ())
+    return make_result(exercise, run.outcomes, seed=seed, source=loaded.source, submission=str(path),
+                       seconds=run.seconds, notes=notes)

@@ -16,6 +16,7 @@ class NotebookCode(NamedTuple):
     source: str
     notes: tuple[str, ...]
     exercise: str | None  # as recorded in the notebook's metadata, if any
+    cells: tuple[tuple[int, int], ...] = ()  # (line of the cell's header comment in source, cell number)
 
 
 def read_notebook(text: str, filename: str):
@@ -37,33 +38,46 @@ def read_notebook(text: str, filename: str):
     return nb
 
 
-def _clean_lines(cell_source: str, cell_number: int, notes: list[str]) -> list[str]:
+def _clean_lines(cell_source: str, cell_number: int, skipped: list[str]) -> list[str]:
     """The cell's lines with IPython magics and shell escapes commented out (so line numbers stay right)."""
     lines = cell_source.splitlines()
     if lines and lines[0].lstrip().startswith("%%"):
-        notes.append(f"cell {cell_number}: skipped a cell magic ({lines[0].strip()})")
+        skipped.append(f"cell {cell_number} {lines[0].strip()[:40]!r} (a cell magic: the whole cell)")
         return ["# " + line for line in lines]
     kept = []
     for line in lines:
         stripped = line.lstrip()
         if stripped.startswith(("%", "!")):
-            notes.append(f"cell {cell_number}: skipped IPython line {stripped[:40]!r}")
+            skipped.append(f"cell {cell_number} {stripped[:40]!r}")
             kept.append(line[: len(line) - len(stripped)] + "pass  # " + stripped)
         else:
             kept.append(line)
     return kept
 
 
+def skipped_note(skipped: list[str], shown: int = 3) -> tuple[str, ...]:
+    """One note for all the IPython lines left out, so they do not crowd out the student's own output."""
+    if not skipped:
+        return ()
+    more = f" and {len(skipped) - shown} more" if len(skipped) > shown else ""
+    plural = "s" if len(skipped) > 1 else ""
+    return (f"skipped IPython line{plural} (they run only in Jupyter): {', '.join(skipped[:shown])}{more}",)
+
+
 def notebook_code(text: str, filename: str) -> NotebookCode:
-    """The code of every code cell, in order, ready to run as one module."""
+    """The code of every code cell, in order, ready to run as one module, each cell behind a header comment."""
     nb = read_notebook(text, filename)
-    notes: list[str] = []
-    chunks = []
-    code_cells = [c for c in nb.cells if c.cell_type == "code"]
-    if not code_cells:
-        raise NotebookError(f"{filename} has no code cells")
-    for number, cell in enumerate(nb.cells, start=1):
+    skipped: list[str] = []
+    lines: list[str] = []
+    cells = []
+    for number, cell in enumerate(nb.cells, start=1):  # numbered as Jupyter shows them: every cell counts
         if cell.cell_type == "code":
-            chunks.append(f"# --- cell {number} ---\n" + "\n".join(_clean_lines(cell.source, number, notes)))
+            if lines:
+                lines.append("")
+            cells.append((len(lines) + 1, number))
+            lines += [f"# --- cell {number} ---", *_clean_lines(cell.source, number, skipped)]
+    if not cells:
+        raise NotebookError(f"{filename} has no code cells")
     exercise = nb.metadata.get(META_KEY, {}).get("exercise")
-    return NotebookCode("\n\n".join(chunks) + "\n", tuple(notes), exercise if isinstance(exercise, str) else None)
+    return NotebookCode("\n".join(lines) + "\n", skipped_note(skipped),
+                        exercise if isinstance(exercise, str) else None, tuple(cells))

@@ -35,6 +35,8 @@ __all__ = ["Sandbox", "Limits", "DEFAULT_LIMITS", "prestart", "SandboxUnavailabl
 
 FILE_SIZE_LIMIT = 16 << 20  # RLIMIT_FSIZE of a worker: caps every file it writes, its output included
 MAX_REPLY_TEXT = 10_000
+MAX_FRAMES = 20  # frames of the submission's own in a failure (the worker keeps the innermost)
+MAX_CELL_FAILURES = 20  # notebook cells that raised, reported after a load
 
 
 class Limits(NamedTuple):
@@ -48,12 +50,16 @@ DEFAULT_LIMITS = Limits()
 
 
 class SubmissionError(Exception):
-    """Something the submission did wrong; ``message`` (= str) is one line for a human."""
+    """Something the submission did wrong; ``message`` (= str) is one line for a human. ``traceback``: the
+    submission's own frames as text; ``frames``: their ``(line, function)``, innermost last; ``type``: the
+    name of the exception the submission raised, if it raised one."""
 
-    def __init__(self, message, traceback=""):
+    def __init__(self, message, traceback="", frames=(), type=""):
         super().__init__(message)
         self.message = message
         self.traceback = traceback
+        self.frames = tuple(frames)
+        self.type = type
 
 
 class NotImplementedYet(SubmissionError):
@@ -109,10 +115,11 @@ class Sandbox:
     """A submission loaded in a worker process. See the module docstring.
 
     source: the submission's Python source. filename: its name in tracebacks and ``__file__``.
-    limits: a :class:`Limits`.
+    limits: a :class:`Limits`. cells: for a notebook, the first line of each cell in `source`: each cell then
+    runs on its own and one that raises does not stop the rest (see ``cell_failures``).
     """
 
-    def __init__(self, source, filename="submission.py", limits=DEFAULT_LIMITS):
+    def __init__(self, source, filename="submission.py", limits=DEFAULT_LIMITS, cells=None):
         if not isinstance(source, str):
             raise TypeError(f"source must be a str, got {type(source).__name__}")
         if not isinstance(filename, str) or not filename:
@@ -121,7 +128,12 @@ class Sandbox:
             raise TypeError(f"limits must be a Limits, got {type(limits).__name__}")
         if not (limits.timeout > 0 and math.isfinite(limits.timeout)) or limits.memory <= 0 or limits.output < 0:
             raise ValueError(f"limits must be positive and finite, got {limits}")
+        if cells is not None and (not cells or any(type(c) is not int or c < 1 for c in cells)
+                                  or list(cells) != sorted(set(cells))):
+            raise ValueError(f"cells must be increasing line numbers from 1, got {cells!r}")
         self.source, self.filename, self.limits = source, filename, limits
+        self.cells = list(cells) if cells is not None else None
+        self.cell_failures = None  # after the first load of a notebook: a SubmissionRaised per cell that raised
         self._load_error = None
         self._res = _Resources()
         self._finalizer = weakref.finalize(self, self._res.release)
@@ -182,13 +194,17 @@ class Sandbox:
                                   fsize=FILE_SIZE_LIMIT, output_fd=res.output.fileno(), drop_uid=_drop_uid(),
                                   output=self.limits.output)
         seq = self._next_seq()
-        chunks = wire.pack({"op": "load", "filename": self.filename, "seq": seq}, self.source, strict=True)
+        control = {"op": "load", "filename": self.filename, "seq": seq, "cells": self.cells}
+        chunks = wire.pack(control, self.source, strict=True)
         try:
-            self._exchange(chunks, seq)
+            reply, _ = self._exchange(chunks, seq)
+            if self.cell_failures is None and self.cells is not None:
+                self.cell_failures = tuple(_raised(failure) for failure in reply["cells"])
         except SubmissionError as exc:
             self._res.kill_worker()
             text = exc.message if not isinstance(exc, TimedOut) else exc.message + " while loading"
-            self._load_error = LoadFailed(f"the submission could not be loaded: {text}", exc.traceback)
+            self._load_error = LoadFailed(f"the submission could not be loaded: {text}", exc.traceback,
+                                          exc.frames, exc.type)
             raise self._load_error from None
 
     @staticmethod
@@ -222,12 +238,12 @@ class Sandbox:
         if status in ("ok", "missing"):
             return reply, value
         if status == "notimpl":
-            raise NotImplementedYet("not implemented yet")
+            text = "not implemented yet" + (f"\n  NotImplementedError: {reply['message']}" if reply["message"] else "")
+            raise NotImplementedYet(text, "", reply["frames"], "NotImplementedError")
         if status == "raised":
             if reply["fatal"]:
                 self._res.kill_worker()
-            message = f"raised {reply['type']}" + (f": {reply['message']}" if reply["message"] else "")
-            raise SubmissionRaised(message, reply["traceback"])
+            raise _raised(reply)
         self._res.kill_worker()
         if status == "memory":
             raise OutOfMemory(f"used more than {_format_bytes(self.limits.memory)} of memory")
@@ -239,24 +255,60 @@ def _drop_uid():
     return os.geteuid() == 0
 
 
+def _raised(reply):
+    """The SubmissionRaised that a checked "raised" reply (or a notebook cell's failure) stands for."""
+    message = f"raised {reply['type']}" + (f": {reply['message']}" if reply["message"] else "")
+    return SubmissionRaised(message, reply["traceback"], reply["frames"], reply["type"])
+
+
 def _check_reply(reply, seq):
-    """Validate a worker's reply fields; -> status. ProtocolError if anything is off."""
+    """Validate a worker's reply fields (in place: text made one line and short); -> status. ProtocolError if
+    anything is off."""
     status = reply.get("status")
-    fields = {"ok": (), "missing": (), "notimpl": (), "memory": (), "exit": ("code",),
+    fields = {"ok": (), "missing": (), "notimpl": ("message",), "memory": (), "exit": ("code",),
               "raised": ("type", "message", "traceback")}.get(status) if type(status) is str else None
     if fields is None:
         raise wire.ProtocolError("bad reply status")
+    _check_text(reply, fields)
+    if status in ("raised", "notimpl"):
+        reply["frames"] = _checked_frames(reply.get("frames"))
+    if status == "raised" and type(reply.get("fatal")) is not bool:
+        raise wire.ProtocolError("bad exception reply")
+    if status == "ok" and "cells" in reply:  # a notebook's load: the cells that raised
+        failures = reply["cells"]
+        if type(failures) is not list or len(failures) > MAX_CELL_FAILURES or any(type(f) is not dict
+                                                                                  for f in failures):
+            raise wire.ProtocolError("bad cell failures")
+        for failure in failures:
+            if failure.get("status") != "raised":
+                raise wire.ProtocolError("bad cell failure")
+            _check_text(failure, ("type", "message", "traceback"))
+            failure["frames"] = _checked_frames(failure.get("frames"))
+    return status
+
+
+def _check_text(reply, fields):
     for key in fields:
         if type(reply.get(key)) is not str or len(reply[key]) > MAX_REPLY_TEXT:
             raise wire.ProtocolError(f"bad reply field {key!r}")
-    if status == "raised":
-        if type(reply.get("fatal")) is not bool:
-            raise wire.ProtocolError("bad exception reply")
+    if "type" in fields:
         reply["type"] = " ".join(reply["type"].split())[:200] or "Exception"
-        reply["message"] = " ".join(reply["message"].split())[:1000]
-    if status == "exit":
-        reply["code"] = " ".join(reply["code"].split())[:200]
-    return status
+    for key, cap in (("message", 1000), ("code", 200)):
+        if key in fields:
+            reply[key] = " ".join(reply[key].split())[:cap]
+
+
+def _checked_frames(frames):
+    """[[line, function], ...] from a worker -> ((line, function), ...); ProtocolError if malformed."""
+    if type(frames) is not list or len(frames) > MAX_FRAMES:
+        raise wire.ProtocolError("bad reply frames")
+    checked = []
+    for frame in frames:
+        if (type(frame) is not list or len(frame) != 2 or type(frame[0]) is not int or type(frame[1]) is not str
+                or not 0 < frame[0] < 1 << 31):
+            raise wire.ProtocolError("bad reply frame")
+        checked.append((frame[0], " ".join(frame[1].split())[:100]))
+    return tuple(checked)
 
 
 def _died(exit_status, limits):

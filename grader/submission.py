@@ -35,6 +35,7 @@ class Loaded(NamedTuple):
     filename: str
     notes: tuple[str, ...]
     declared: str | None = None  # the exercise a notebook's metadata names
+    cells: tuple[tuple[int, int], ...] = ()  # a notebook's cells: (line of its header in source, cell number)
 
 
 def read_source(path: Path) -> Loaded:
@@ -65,7 +66,7 @@ def read_source(path: Path) -> Loaded:
             code = notebook_code(text, str(path))
         except NotebookError as exc:
             raise SubmissionFileError(str(exc)) from exc
-        return Loaded(code.source, str(path), code.notes, code.exercise)
+        return Loaded(code.source, str(path), code.notes, code.exercise, code.cells)
     return Loaded(text, str(path), ())
 
 

@@ -149,7 +149,7 @@ def test_lying_return_values_score_nothing_and_never_break_a_check(kit, exercise
     for lie, expression in LIES.items():
         source = LIARS + "".join(f"\n\ndef {name}(*args, **kwargs):\n    return {expression}\n"
                                  for name in EXERCISE_FUNCTIONS[exercise])
-        outcomes, _, _ = run_checks(exercise, source, f"{exercise}.py", seed=kit.SEED, limits=kit.LIMITS,
+        outcomes, *_ = run_checks(exercise, source, f"{exercise}.py", seed=kit.SEED, limits=kit.LIMITS,
                                     include_hidden=True)
         assert [o.points for o in outcomes] == [0.0] * len(outcomes), lie
         for outcome in outcomes:

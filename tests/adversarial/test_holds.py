@@ -75,7 +75,7 @@ def test_the_grade_is_the_honest_part(case, kit, writable_folder, nothing_outliv
         if function is not None and test["name"].startswith(function):
             assert test["score"] == 0
             if message is not None:
-                assert re.search(message, test["output"]), f"{test['name']}: {test['output']}"
+                assert re.search(message, test["output"], re.MULTILINE), f"{test['name']}: {test['output']}"
     assert seconds <= kit.time_limits_used(result, limits) + kit.SLACK, f"{case} took {seconds:.2f} s"
 
 

@@ -51,7 +51,7 @@ def test_rotated_kernel_comes_from_the_forward_pass():
 @pytest.mark.parametrize("exercise", ["exercise2", "exercise3", "exercise4"])
 def test_solutions_get_full_marks_without_backward_passes(no_backward, exercise):
     source = (ROOT / "solutions" / f"{exercise}.py").read_text()
-    outcomes, _, _ = run_checks(exercise, source, f"{exercise}.py", seed=2)
+    outcomes, *_ = run_checks(exercise, source, f"{exercise}.py", seed=2)
     assert [o.message for o in outcomes if o.status != "passed"] == []
 
 
@@ -73,6 +73,6 @@ MISTAKES = [  # (exercise, the right line, the wrong one, words every failed che
 def test_mistakes_are_named_without_backward_passes(no_backward, exercise, right, wrong, words):
     source = (ROOT / "solutions" / f"{exercise}.py").read_text()
     assert right in source
-    outcomes, _, _ = run_checks(exercise, source.replace(right, wrong), f"{exercise}.py", seed=4)
+    outcomes, *_ = run_checks(exercise, source.replace(right, wrong), f"{exercise}.py", seed=4)
     failed = [o for o in outcomes if o.status == "failed"]
     assert failed and any(words in o.message for o in failed), [o.message for o in failed]

@@ -57,7 +57,8 @@ def test_an_answered_release_notebook_gets_full_marks(tmp_path, release_notebook
     public = sum(c.info.points for c in collect(exercise, include_hidden=False))
     assert saved["score"] == saved["max_score"] == public
     assert json.loads(result.output)["score"] == public
-    assert "skipped IPython line '!grade" in saved["output"]  # the check cell is shell, not Python
+    assert "skipped IPython line (they run only in Jupyter): cell" in saved["output"]  # the check cell is shell
+    assert f"'!grade {exercise}" in saved["output"]
 
 
 def test_the_stub_notebook_scores_zero(tmp_path, release_notebooks):
@@ -75,10 +76,10 @@ def test_magics_and_shell_lines_are_skipped_with_a_note(tmp_path, release_notebo
     result, saved = grade(tmp_path, "exercise3", nb, "-v")
     assert result.exit_code == 0, result.output
     assert saved["score"] == saved["max_score"]
-    notes = saved["output"]
-    assert "skipped a cell magic (%%time)" in notes and "skipped IPython line '%matplotlib inline'" in notes
-    assert "skipped IPython line '!pip install nothing'" in notes and "skipped IPython line '%time x = 1'" in notes
-    assert "skipped IPython line '%matplotlib inline'" in result.output  # shown to the student
+    [note] = [line for line in saved["output"].splitlines() if "skipped" in line]  # one line for them all
+    assert note.startswith("skipped IPython lines (they run only in Jupyter): cell 1 '%%time' (a cell magic")
+    assert "cell 2 '%matplotlib inline', cell 2 '!pip install nothing' and 2 more" in note
+    assert note in result.output  # shown to the student
 
 
 @pytest.mark.parametrize("damage, words", [
@@ -103,3 +104,45 @@ def test_another_exercises_notebook_is_refused(tmp_path, release_notebooks):
     nb.metadata.pop("cnnkit")  # without metadata, its functions give it away
     result, saved = grade(tmp_path, "exercise3", nb)
     assert result.exit_code == 1 and "looks like exercise4" in saved["error"]
+
+
+def cell_of(nb, function: str) -> int:
+    """The number of the answer cell of `function`, counting every cell from 1 as Jupyter shows them."""
+    return next(k for k, c in enumerate(nb.cells, 1) if c.metadata.get("cnnkit", {}).get("function") == function)
+
+
+def test_a_scratch_cell_that_raises_costs_nothing_and_is_named(tmp_path, release_notebooks):
+    nb = answered(release_notebooks["exercise3"], "exercise3")
+    scratch = len(nb.cells)  # after every answer, before the final `!grade` cell
+    nb.cells.insert(scratch - 1, nbformat.v4.new_code_cell("x = 1\nprint(undefined_name)"))
+    nb.cells.insert(scratch, nbformat.v4.new_code_cell("print('after the scratch cell')"))
+    result, saved = grade(tmp_path, "exercise3", nb)
+    assert result.exit_code == 0, result.output
+    assert saved["score"] == saved["max_score"] > 0  # the functions of the other cells are graded
+    note = (f"cell {scratch} raised NameError: name 'undefined_name' is not defined (the other cells still ran)\n"
+            f"  at exercise3.ipynb, cell {scratch}, line 2: print(undefined_name)")
+    assert note in saved["output"] and note in result.output
+    assert "| after the scratch cell" in result.output  # the cells after it ran, and their output is shown
+
+
+def test_a_crash_in_a_notebook_points_at_its_cell_and_line(tmp_path, release_notebooks):
+    nb = answered(release_notebooks["exercise3"], "exercise3")
+    number = cell_of(nb, "rot180")
+    cell = nb.cells[number - 1]
+    cell.source = cell.source.replace("    return", "    bad = kernel[..., 99]\n    return", 1)
+    line = cell.source.splitlines().index("    bad = kernel[..., 99]") + 1
+    result, saved = grade(tmp_path, "exercise3", nb)
+    rot = [t for t in saved["tests"] if t["name"].startswith("rot180")]
+    assert rot and all(t["score"] == 0 for t in rot)
+    where = f"  at exercise3.ipynb, cell {number}, line {line}, in rot180: bad = kernel[..., 99]"
+    assert all(t["output"].startswith("raised IndexError: index 99 is out of bounds") and where in t["output"]
+               for t in rot), rot
+    assert where in result.output
+
+
+def test_a_stub_cell_left_alone_says_not_implemented_and_its_hint(tmp_path, release_notebooks):
+    result, saved = grade(tmp_path, "exercise3", release_notebooks["exercise3"])
+    [rot] = [t for t in saved["tests"] if t["name"] == "rot180: square 2-D kernel"]
+    assert rot["output"].startswith("not implemented yet\n  NotImplementedError: rot180: ")
+    number = cell_of(nbformat.reads(release_notebooks["exercise3"], as_version=4), "rot180")
+    assert f"at exercise3.ipynb, cell {number}, line " in rot["output"] and "raise NotImplementedError" in rot["output"]

@@ -121,8 +121,9 @@ def test_submission_runs_as_a_module_named_submission(sb):
 
 
 def test_not_implemented_missing_and_raised(sb):
-    with pytest.raises(NotImplementedYet, match="^not implemented yet$"):
+    with pytest.raises(NotImplementedYet, match=r"^not implemented yet\n  NotImplementedError: TODO$") as stub:
         sb.call("stub", 1)
+    assert stub.value.frames == ((12, "stub"),)  # the student's own message and line
     with pytest.raises(FunctionMissing, match="^the submission has no function `nope`$"):
         sb.call("nope")
     with pytest.raises(FunctionMissing):
@@ -133,6 +134,7 @@ def test_not_implemented_missing_and_raised(sb):
     tb = info.value.traceback
     assert 'File "exercise.py", line 18, in fails' in tb and "in helper" in tb and tb.endswith("(2,2)\n")
     assert "_worker" not in tb and "grader" not in tb and "numpy" not in tb.split("\n")[-2]
+    assert info.value.frames == ((18, "fails"), (15, "helper")) and info.value.type == "ValueError"
     assert isinstance(info.value, SubmissionError)
 
 

@@ -66,7 +66,11 @@ def test_notebook_code_in_order_with_magics_skipped():
     compile(code.source, "nb", "exec")
     assert code.source.index("import numpy") < code.source.index("def rot180")
     assert "timeit" not in code.source.replace("# %%timeit", "")
-    assert len(code.notes) == 3 and "cell 2" in code.notes[0]
+    assert code.notes == ("skipped IPython lines (they run only in Jupyter): cell 2 '%matplotlib inline', "
+                          "cell 3 '!pip install x', cell 4 '%%timeit' (a cell magic: the whole cell)",)
+    assert code.cells == ((1, 2), (5, 3), (10, 4))  # (line of each code cell's header, its number among all cells)
+    assert [code.source.splitlines()[line - 1] for line, _ in code.cells] == [
+        "# --- cell 2 ---", "# --- cell 3 ---", "# --- cell 4 ---"]
     assert code.exercise == "exercise3"
 
 

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def grade(folder, exercise, seed):
     source = (ROOT / folder / f"{exercise}.py").read_text(encoding="utf-8")
-    outcomes, _, _ = run_checks(exercise, source, "submission.py", seed=seed)
+    outcomes, *_ = run_checks(exercise, source, "submission.py", seed=seed)
     return outcomes
 
 

@@ -131,7 +131,7 @@ BAD_RETURNS = [  # (function, body, words of the message)
 
 
 def grade(source, seed=0):
-    outcomes, _, _ = run_checks("exercise1", source, "submission.py", seed=seed)
+    outcomes, *_ = run_checks("exercise1", source, "submission.py", seed=seed)
     return outcomes
 
 

@@ -157,7 +157,7 @@ BAD_RETURNS = [  # upsample returning something unusable -> the message says wha
 
 
 def grade(source, seed=0):
-    outcomes, _, _ = run_checks("exercise2", source, "submission.py", seed=seed)
+    outcomes, *_ = run_checks("exercise2", source, "submission.py", seed=seed)
     return outcomes
 
 

@@ -105,7 +105,7 @@ def mutate(source, *edits):
 
 
 def grade(source, seed):
-    outcomes, _, _ = run_checks("exercise3", source, "submission.py", seed=seed)
+    outcomes, *_ = run_checks("exercise3", source, "submission.py", seed=seed)
     return outcomes
 
 

@@ -74,7 +74,7 @@ def mutate(source, *edits):
 
 
 def grade(source, seed):
-    outcomes, _, _ = run_checks("exercise4", source, "submission.py", seed=seed)
+    outcomes, *_ = run_checks("exercise4", source, "submission.py", seed=seed)
     return outcomes
 
 
