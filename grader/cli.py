@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import click
 
@@ -45,6 +47,52 @@ def limits_from(timeout: float | None, memory: str | None):
     return limits
 
 
+class Threshold(NamedTuple):
+    """A --fail-under value: `amount` points, or `amount` percent of the maximum score when `percent`."""
+
+    amount: float
+    percent: bool
+
+    def points(self, top: float) -> float:
+        return self.amount * top / 100 if self.percent else self.amount
+
+    @property
+    def label(self) -> str:
+        return f"{self.amount:g}%" if self.percent else f"{self.amount:g} points"
+
+
+class FailUnder(click.ParamType):
+    """Points ("40") or a percentage of the maximum score ("80%")."""
+
+    name = "points|percent"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, Threshold):
+            return value
+        text = str(value).strip()
+        try:
+            amount = float(text.removesuffix("%"))
+        except ValueError:
+            amount = math.nan
+        if not math.isfinite(amount):
+            self.fail(f"{value!r} is not a number of points or a percentage (try 40 or 80%)", param, ctx)
+        if amount < 0:
+            self.fail(f"{value!r} is negative; give 0 or more points, or a percentage from 0% to 100%", param, ctx)
+        if text.endswith("%") and amount > 100:
+            self.fail(f"{value!r} is more than 100% of the maximum score", param, ctx)
+        return Threshold(amount, text.endswith("%"))
+
+
+def under_threshold(threshold: Threshold, total: float, top: float) -> str | None:
+    """The line saying that the total score misses the threshold; None when it does not."""
+    needed = threshold.points(top)
+    if round(total, 6) >= round(needed, 6):
+        return None
+    share = f" ({math.floor(round(100 * total / top, 6))}%)" if top > 0 else ""  # down: never shows the threshold
+    limit = f"{threshold.label} ({needed:g} points)" if threshold.percent else threshold.label
+    return f"score {total:g} / {top:g}{share} is under the --fail-under threshold {limit}"
+
+
 @click.group()
 @click.version_option(__version__, prog_name="grade")
 def main():
@@ -67,7 +115,9 @@ def _grade_options(func):
         click.option("--json", "as_json", is_flag=True, help="Print the result object (JSON) instead of a table."),
         click.option("--verbose", "-v", is_flag=True, help="Show the full feedback of every check."),
         click.option("--hidden", is_flag=True, help="Also run the hidden checks (instructors)."),
-        click.option("--fail-under", type=float, help="Exit with status 2 when the score is below this (CI)."),
+        click.option("--fail-under", type=FailUnder(),
+                     help="Exit with status 2 when the total score is below this many points, or this percentage "
+                          "of the maximum score: 40 or 80% (CI)."),
         click.option("--timeout", type=float, help="Seconds each call of the submission may take [default: 5]."),
         click.option("--memory", help="Memory the submission may use, e.g. 512M or 2G [default: 1G]."),
         click.option("--results", type=click.Path(path_type=Path),
@@ -85,7 +135,7 @@ def grade_exercises(exercises, *, submission, seed, as_json, verbose, hidden, fa
     """
     _boot_workers()
     from grader.grading import grade_file, new_seed
-    from grader.project import RESULTS_DIR, default_submission, result_path
+    from grader.project import RESULTS_DIR, result_path
     from grader.report import result_table
     from grader.results import ResultsError, write_json_atomic
     from grader.sandbox import SandboxUnavailable
@@ -96,7 +146,7 @@ def grade_exercises(exercises, *, submission, seed, as_json, verbose, hidden, fa
     seed = new_seed() if seed is None else seed
     printed, failed, total, top = [], False, 0.0, 0.0
     for exercise in exercises:
-        path = submission if submission is not None else default_submission(root, exercise)
+        path = submission if submission is not None else _project_file(root, exercise)
         try:
             result = grade_file(exercise, path, seed=seed, limits=limits, include_hidden=hidden)
         except SandboxUnavailable as exc:
@@ -115,10 +165,28 @@ def grade_exercises(exercises, *, submission, seed, as_json, verbose, hidden, fa
         click.echo("\n\n".join(printed))
         if len(exercises) > 1:
             click.echo(f"\nTotal: {total:g} / {top:g}")
+    _exit_for(failed, fail_under, total, top)
+
+
+def _exit_for(failed: bool, fail_under: Threshold | None, total: float, top: float) -> None:
+    """Exit 1 when a submission could not be graded or saved, 2 (with a line why) when the total misses
+    --fail-under; return otherwise."""
     if failed:
         sys.exit(1)
-    if fail_under is not None and total < fail_under:
+    missed = None if fail_under is None else under_threshold(fail_under, total, top)
+    if missed:
+        click.echo(missed, err=True)
         sys.exit(2)
+
+
+def _project_file(root: Path, exercise: str) -> Path:
+    """The project's file of `exercise` to grade; when there was a choice to make, one line says which and why."""
+    from grader.project import default_submission
+
+    choice = default_submission(root, exercise)
+    if choice.note:
+        click.echo(choice.note, err=True)
+    return choice.path
 
 
 def _root_or_none(submission):
@@ -154,8 +222,9 @@ def grade_all(**options):
     """Grade every exercise and show the total.
 
     \b
-    Example:
-      grade all --fail-under 40
+    Examples:
+      grade all --fail-under 40      exit 2 unless the total is 40 points or more
+      grade all --fail-under 80%     exit 2 unless it is 80% of the sum of maximum scores
     """
     if options["submission"] is not None:
         raise click.UsageError("--submission grades one file; use it with a single exercise (grade exercise3)")
@@ -166,31 +235,70 @@ def grade_all(**options):
 def list_exercises():
     """List the exercises, their points, the file that would be graded, and your last score.
 
+    A last score of another file, or of an older version of this one, says whose it is:
+    "21/21 (solutions/exercise3.py)", "0/21 (older version)".
+
     \b
     Example:
       grade list
     """
     from grader.checking import collect
-    from grader.project import RESULTS_DIR, default_submission, find_root, result_path
-    from grader.results import ResultsError, read_json
+    from grader.project import find_root
 
     root = find_root()
-    click.echo(f"{'exercise':<10} {'public':>6} {'hidden':>6}  {'last score':<12} submission")
+    rows = [("exercise", "public", "hidden", "last score", "submission")]
     for exercise in EXERCISES:
         checks = collect(exercise)
         public = sum(c.info.points for c in checks if c.info.visibility == "visible")
         hidden = sum(c.info.points for c in checks if c.info.visibility == "hidden")
-        path, last = "-", "-"
-        if root is not None:
-            path = default_submission(root, exercise)
-            try:
-                previous = read_json(result_path(root / RESULTS_DIR, exercise))
-            except ResultsError:
-                previous = None
-            if previous:
-                last = f"{previous['score']:g}/{previous['max_score']:g}"
-            path = path.relative_to(root) if path.exists() else f"{path.relative_to(root)} (missing)"
-        click.echo(f"{exercise:<10} {public:>6g} {hidden:>6g}  {last:<12} {path}")
+        last, path = ("-", "-") if root is None else _listed(root, exercise)
+        rows.append((exercise, f"{public:g}", f"{hidden:g}", last, path))
+    width = max(12, *(len(row[3]) for row in rows))
+    for exercise, public, hidden, last, path in rows:
+        click.echo(f"{exercise:<10} {public:>6} {hidden:>6}  {last:<{width}} {path}")
+
+
+def _listed(root: Path, exercise: str) -> tuple[str, str]:
+    """(last score, file that would be graded) of one exercise, for `grade list`."""
+    from grader.project import RESULTS_DIR, default_submission, result_path
+    from grader.results import ResultsError, read_json
+
+    path = default_submission(root, exercise).path
+    try:
+        previous = read_json(result_path(root / RESULTS_DIR, exercise))
+    except ResultsError:
+        previous = None
+    last = last_score(root, path, previous) if isinstance(previous, dict) else "-"
+    shown = str(path.relative_to(root)) + ("" if path.exists() else " (missing)")
+    return last, shown
+
+
+def last_score(root: Path, path: Path, previous: dict) -> str:
+    """A saved result's score, "21/21", when it is the grade of `path` as it is now; else with whose it is:
+    "21/21 (solutions/exercise3.py)", or "21/21 (older version)" when `path` has changed since."""
+    from grader.results import sha256_text
+    from grader.submission import SubmissionFileError, read_source
+
+    score = f"{previous['score']:g}/{previous['max_score']:g}"
+    given = str(previous.get("submission") or "")
+    same = bool(given) and any(p.resolve() == path.resolve() for p in (Path(given), root / given))
+    if "error" in previous:  # an ungraded file: its result holds no hash of its code, so the path decides
+        return score if same else f"{score} ({_shown_in(root, given)})"
+    try:
+        current = sha256_text(read_source(path).source)
+    except SubmissionFileError:
+        current = None  # missing or unreadable now
+    if current == previous.get("submission_sha256"):
+        return score
+    return f"{score} (older version)" if same else f"{score} ({_shown_in(root, given)})"
+
+
+def _shown_in(root: Path, given: str) -> str:
+    """A result's submission path, relative to the project when it is inside it."""
+    path = Path(given)
+    if not given:
+        return "another file"
+    return str(path.relative_to(root)) if path.is_absolute() and path.is_relative_to(root) else given
 
 
 from grader.cli_course import batch_command, export_command  # noqa: E402

@@ -29,6 +29,7 @@ import nbformat
 
 from grader import __version__
 from grader.checking import EXERCISES, collect
+from grader.project import MANIFEST, STUB_HASHES, graded_code, stub_hash
 from grader.release_notebook import make_notebook
 from grader.release_text import course_readme, gitignore, pyproject
 from grader.stubs import make_stub, solution_bodies
@@ -40,7 +41,6 @@ LEFT_OUT = ("grader/checks/conftest.py",  # its default submission is solutions/
             # the instructor's tools: no use to students (stubs.py even shows an answer as its example)
             "grader/stubs.py", "grader/strip.py", "grader/release.py", "grader/release_notebook.py",
             "grader/release_text.py", "grader/autograder.py", "grader/autograder_run.py")
-MANIFEST = ".cnnkit-release.json"
 ANSWER_LINE = 40  # an answer's line of code this long is distinctive: it must not appear in a release
 
 
@@ -123,14 +123,22 @@ def reference_files(project: Path, grader: dict[str, str]) -> dict[str, str]:
     return files
 
 
-def course_files(project: Path) -> dict[str, str]:
-    """pyproject.toml, README.md and .gitignore of the release (and the manifest: version, public points)."""
+def course_files(project: Path, exercises: dict[str, str] | None = None) -> dict[str, str]:
+    """pyproject.toml, README.md and .gitignore of the release, and the manifest: version, public points, and the
+    hash of the code each exercise file ships with (so `grade` can tell a stub from a student's work)."""
+    exercises = exercise_files(project) if exercises is None else exercises
     points = {ex: sum(c.info.points for c in collect(ex, include_hidden=False)) for ex in EXERCISES}
     titles = {ex: (ast.get_docstring(ast.parse(_read(project, f"solutions/{ex}.py"))) or ex).splitlines()[0]
               for ex in EXERCISES}
+    manifest = {"grader_version": __version__, "public_points": points, STUB_HASHES: stub_hashes(exercises)}
     return {"pyproject.toml": pyproject(__version__), "README.md": course_readme(titles, points),
-            ".gitignore": gitignore(), MANIFEST: json.dumps({"grader_version": __version__,
-                                                             "public_points": points}, indent=2) + "\n"}
+            ".gitignore": gitignore(), MANIFEST: json.dumps(manifest, indent=2) + "\n"}
+
+
+def stub_hashes(exercises: dict[str, str]) -> dict[str, str]:
+    """{"exercises/exercise3.py": hash, ...}: of the code grading would run for each file as shipped (a
+    notebook's code cells, not its JSON)."""
+    return {path: stub_hash(graded_code(text, Path(path).suffix, path)) for path, text in sorted(exercises.items())}
 
 
 def _defined(source: str) -> set[str]:
@@ -205,8 +213,8 @@ def searchable(path: str, text: str) -> str:
 
 def build_files(project: Path) -> dict[str, str]:
     """Every file of the release, {relative path: text}, checked: imports resolve, no answer is in it."""
-    grader = grader_files(project)
-    files = {**exercise_files(project), **grader, **reference_files(project, grader), **course_files(project)}
+    grader, exercises = grader_files(project), exercise_files(project)
+    files = {**exercises, **grader, **reference_files(project, grader), **course_files(project, exercises)}
     check_imports(files)
     found = find_answers(files, project)
     if found:

@@ -68,7 +68,7 @@ Each exercise comes twice; use the one you like:
 
 ## Grade
 
-    grade exercise3                       # the file you saved last: exercises/exercise3.py or .ipynb
+    grade exercise3                       # the one you changed: exercises/exercise3.py or .ipynb
     grade exercise3 -v                    # every check's full feedback
     grade exercise3 --submission my.ipynb # another file
     grade all                             # every exercise, and the total
