@@ -1,4 +1,4 @@
-"""What a forked sandbox worker does to itself before it runs anything: limits, uid drop, import paths.
+"""What a forked sandbox worker does to itself before it runs anything: limits, the jail, uid drop, import paths.
 
 Loaded by grader/_zygote.py from its file path (standard library only); runs in the forked worker.
 """
@@ -18,10 +18,12 @@ def cpu_hard(timeout):
     return int(max(600, 60 * timeout))  # RLIMIT_CPU hard limit: a backstop, far above legitimate use
 
 
-def limit_and_drop(request, packages):
-    """Apply a fork request's limits (see grader/_zygote.py) to this process, enter its directory and, when
-    asked and root, drop to a uid of its own (see _sandbox_uid). packages: the __path__ lists of imported
-    packages (see packages())."""
+def limit_and_drop(request, packages, jail, rules):
+    """Apply a fork request's limits (see grader/_zygote.py) to this process, jail it (grader/_jail.py: a
+    private tmpfs, Landlock, seccomp) and, when asked and root, drop to a uid of its own (see _sandbox_uid).
+    packages: the __path__ lists of imported packages (see packages()). rules: Landlock's (path, rights) of
+    what it may read (its own folder and /dev/null are added, writable).
+    -> what the jail achieved: {"tmpfs": bool, "landlock": ABI or 0, "seccomp": bool, "uid": int}."""
     cwd = request["cwd"]
     memory, fsize = int(request["memory"]), int(request["fsize"])
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -29,12 +31,15 @@ def limit_and_drop(request, packages):
     resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
     hard = cpu_hard(float(request["timeout"]))
     resource.setrlimit(resource.RLIMIT_CPU, (hard, hard))
-    os.chdir(cwd)  # before the drop: the sandbox uid may not be able to reach the temp directory's parents
-    if request["drop_uid"] and os.geteuid() == 0:
+    drop = bool(request["drop_uid"]) and os.geteuid() == 0
+    uid = _sandbox_uid() if drop else os.getuid()
+    tmpfs = jail.private_tmp(cwd, uid, uid if drop else os.getgid())
+    os.chdir(cwd)  # after the mount (into the tmpfs), before the drop (the parents may be out of reach)
+    ruleset = jail.landlock_ruleset([*rules, (cwd, jail.ALL), (os.devnull, jail.ALL)])  # before the drop, for the same reason
+    if drop:
         path_fds = _open_dirs(sys.path)
-        uid = _sandbox_uid()
         os.chown(cwd, uid, uid)
-        resource.setrlimit(resource.RLIMIT_NPROC, (NPROC, NPROC))  # fork bombs (counted per uid)
+        resource.setrlimit(resource.RLIMIT_NPROC, (NPROC, NPROC))  # threads (counted per uid)
         os.setgroups([])
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)
@@ -44,8 +49,10 @@ def limit_and_drop(request, packages):
     elif os.geteuid() != 0:
         _limit_processes()
     prctl(PR_SET_NO_NEW_PRIVS, 1)  # no setuid binary gives privileges back
+    achieved = {"tmpfs": tmpfs, "landlock": jail.landlock(ruleset), "seccomp": jail.seccomp(), "uid": uid}
     os.environ.update(HOME=cwd, TMPDIR=cwd, PWD=cwd)
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))  # last: the worker may already be near it
+    return achieved
 
 
 def _sandbox_uid():

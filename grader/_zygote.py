@@ -46,6 +46,7 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     global confine
     confine = _load(importlib.util, "_sandbox_confine", os.path.join(here, "_confine.py"))
+    confine.jail = _load(importlib.util, "_sandbox_jail", os.path.join(here, "_jail.py"))
     worker = _load(importlib.util, "_sandbox_worker", os.path.join(here, "_worker.py"))
     worker.wire = _load(importlib.util, "_sandbox_wire", os.path.join(here, "wire.py"))
     ctl = socket.socket(fileno=ctl_fd)
@@ -120,7 +121,8 @@ def _handle(ctl, data, fds, workers, worker, json):
         for fd in fds:
             os.close(fd)
     try:
-        socket.send_fds(ctl, [json.dumps({"pid": pid}).encode()], [conn_fd, status_fd])
+        reply = {"pid": pid, "jail": json.loads(request["jail"])}
+        socket.send_fds(ctl, [json.dumps(reply).encode()], [conn_fd, status_fd])
     finally:
         os.close(conn_fd)
         os.close(status_fd)
@@ -129,6 +131,7 @@ def _handle(ctl, data, fds, workers, worker, json):
 def _fork(request, out_fd, workers, worker):
     """Fork a worker; return once it is set up: (pid, parent's connection fd, status fd)."""
     packages = confine.packages()
+    rules = _jail_rules()
     parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     parent_fd, child_fd = parent_end.detach(), child_end.detach()
     ack_r, ack_w = os.pipe()
@@ -140,7 +143,7 @@ def _fork(request, out_fd, workers, worker):
         raise
     if pid == 0:
         try:
-            _child(request, out_fd, child_fd, ack_w, worker, packages)
+            _child(request, out_fd, child_fd, ack_w, worker, packages, rules)
         finally:
             _exit(70)  # wire.EXIT_WORKER_BROKEN (the real _exit: the submission's os._exit reports itself)
     os.close(child_fd)
@@ -148,13 +151,23 @@ def _fork(request, out_fd, workers, worker):
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     workers[pid] = (ours.detach(), request["cwd"])
     ack = _read_ack(ack_r)
-    if ack != b"ok":
+    if not ack.startswith(b"ok "):
         request["cwd"] = None  # removed when the worker is reaped
         _kill_group(pid)
         os.close(parent_fd)
         theirs.close()
         raise RuntimeError(f"worker setup failed: {ack.decode('utf-8', 'replace') or 'no answer'}")
+    request["jail"] = ack[3:].decode("ascii", "replace")  # JSON, from our own code before the submission ran
     return pid, parent_fd, theirs.detach()
+
+
+def _jail_rules():
+    """What a worker may read, as Landlock rules: the standard library, NumPy and the shared libraries loaded
+    here; /dev/urandom."""
+    jail, numpy = confine.jail, sys.modules["numpy"].__path__[0]
+    libraries = jail.loaded_libraries([os.path.dirname(numpy)])  # not site-packages
+    read = [numpy, numpy + ".libs", *libraries, "/dev/urandom"]
+    return jail.stdlib_rules(_BOOT_PATH) + [(path, jail.READ) for path in read]
 
 
 def _read_ack(fd):
@@ -173,7 +186,7 @@ def _read_ack(fd):
     return data
 
 
-def _child(request, out_fd, conn_fd, ack_fd, worker, packages):
+def _child(request, out_fd, conn_fd, ack_fd, worker, packages, rules):
     """In the forked worker: isolate, limit, drop privileges, report on ack_fd, then serve fd 3."""
     ack = ack_fd
     try:
@@ -188,12 +201,15 @@ def _child(request, out_fd, conn_fd, ack_fd, worker, packages):
             os.dup2(fd, target, inheritable=target < 3)  # 0-2: stdin, stdout, stderr; 3: parent; 4: ack
         ack = 4
         os.closerange(5, 1 << 20)  # the control socket, other workers' status sockets, ...
-        confine.limit_and_drop(request, packages)
+        sys.path[:] = _BOOT_PATH  # the standard library only: NumPy is imported, and nothing else is to be
+        jailed = confine.limit_and_drop(request, packages, confine.jail, rules)
         outputs = worker.isolate(request.get("output"))
     except BaseException as exc:
         os.write(ack, f"{type(exc).__name__}: {exc}".encode()[:4000])
         raise
-    os.write(ack, b"ok")
+    import json  # already loaded by main(): no cost
+
+    os.write(ack, b"ok " + json.dumps(jailed).encode())
     os.close(ack)
     timeout = float(request["timeout"])
     worker.serve(3, outputs, cpu_budget=int(timeout) + 1, cpu_hard=confine.cpu_hard(timeout))

@@ -34,8 +34,9 @@ class ZygoteError(SandboxUnavailable):
 class WorkerProcess:
     """A forked worker: its pid (= its process group), connection socket and status socket."""
 
-    def __init__(self, pid, conn, status):
+    def __init__(self, pid, conn, status, jail=None):
         self.pid, self.conn, self.status = pid, conn, status
+        self.jail = jail or {}  # what the worker's jail achieved (grader/_jail.py): tmpfs, landlock, seccomp, uid
         self._exit = None
 
     def exit_status(self, wait):
@@ -129,7 +130,8 @@ class ForkServer:
             for fd in fds:
                 os.close(fd)
             raise SandboxUnavailable(f"the sandbox could not start a worker: {reply.get('error', reply)}")
-        return WorkerProcess(reply["pid"], socket.socket(fileno=fds[0]), socket.socket(fileno=fds[1]))
+        jail = reply.get("jail") if isinstance(reply.get("jail"), dict) else {}
+        return WorkerProcess(reply["pid"], socket.socket(fileno=fds[0]), socket.socket(fileno=fds[1]), jail)
 
     def _receive(self, timeout, maxfds):
         if not _readable(self._sock, timeout):

@@ -153,6 +153,13 @@ class Sandbox:
         return not self._finalizer.alive
 
     @property
+    def jail(self):
+        """What the current worker's jail achieved (grader/_jail.py): {"tmpfs", "landlock", "seccomp", "uid"};
+        {} before a worker has started."""
+        worker = self._res.worker
+        return dict(worker.jail) if worker is not None else {}
+
+    @property
     def output(self):
         """Captured stdout and stderr so far, cut at limits.output bytes with a "[... truncated]" marker."""
         if self.closed:

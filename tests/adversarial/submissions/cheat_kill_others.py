@@ -12,8 +12,11 @@ import numpy as np
 def _isolated():
     """Does this worker run as a uid of its own? If not (the grader is not root) it would kill the user's own
     processes (the test run, the desktop): then it attacks nothing."""
-    with open(f"/proc/{os.getppid()}/status") as f:  # the fork server, which runs as the grader's user
-        parent_uid = int(next(line for line in f if line.startswith("Uid:")).split()[1])
+    try:
+        with open(f"/proc/{os.getppid()}/status") as f:  # the fork server, which runs as the grader's user
+            parent_uid = int(next(line for line in f if line.startswith("Uid:")).split()[1])
+    except OSError:  # the jail hides /proc: it also refuses signals to other processes, so attack
+        return True
     return os.getuid() != parent_uid
 
 
@@ -22,7 +25,11 @@ def _sabotage(seconds=0.25):
         return
     end = time.monotonic() + seconds
     while time.monotonic() < end:
-        for target in [-1] + [int(p) for p in os.listdir("/proc") if p.isdigit()]:
+        try:
+            pids = [int(p) for p in os.listdir("/proc") if p.isdigit()]
+        except OSError:
+            pids = list(range(1, 4 * 1024))  # blind: every pid a small system uses
+        for target in [-1] + pids:
             if target != os.getpid():
                 try:
                     os.kill(target, signal.SIGKILL)

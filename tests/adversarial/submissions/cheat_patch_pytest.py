@@ -20,7 +20,7 @@ def _patch():
     try:
         import pytest
         pytest.approx, pytest.fail, pytest.skip = fake.approx, fake.fail, fake.skip
-    except ImportError:
+    except (ImportError, OSError):  # not on the jail's import path, or not readable
         sys.modules["pytest"] = fake
     for name in ("grader", "grader.compare", "grader.checking", "grader.checks.exercise4", "reference.conv"):
         try:
