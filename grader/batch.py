@@ -11,6 +11,12 @@ Nothing is lost: every result is written atomically the moment it is known, so a
 command grades only what is missing (a result is kept when its file's sha256, the seed and the grader version
 still match) and ends with the same gradebook. A broken submission (syntax error, hang, crash, unreadable file,
 another exercise's file) gets a 0 row with the reason and never stops the batch.
+
+Resume rules: each result records the limits it was made under ("limits": timeout and memory), the grader version
+and that the hidden checks ran; one made otherwise is graded again. A failure that looks like the machine's doing
+(a worker killed by SIGKILL from outside, e.g. by the OOM killer; no sandbox; a grader error) is retried once, and
+the retry is marked "retried" so it is kept whatever it says. regrade_errors=True (`--regrade-errors`) regrades
+every result that errored, crashed or timed out. Why results are regraded is said in one line through `notice`.
 """
 
 from __future__ import annotations
@@ -55,6 +61,13 @@ class Task(NamedTuple):
     others: tuple[str, ...]  # older files of the same student and exercise (not graded)
 
 
+class Policy(NamedTuple):
+    """How a run grades and what it keeps: its limits, whether errored results are regraded, whom to tell."""
+    limits: Limits
+    regrade_errors: bool = False
+    notice: Callable[[str], None] | None = None
+
+
 class BatchReport(NamedTuple):
     out: Path
     seed: int
@@ -68,11 +81,14 @@ class BatchReport(NamedTuple):
 
 def run_batch(submissions: Path, out: Path, *, workers: int | None = None, seed: int | None = None,
               limits: Limits = DEFAULT_LIMITS, progress: Callable | None = None,
-              grade: Callable | None = None) -> BatchReport:
+              grade: Callable | None = None, regrade_errors: bool = False,
+              notice: Callable[[str], None] | None = None) -> BatchReport:
     """Grade every submission under `submissions` (folder or zip) into `out`; see the module docstring.
 
     progress(done, total, label) is called with done=0 first, then after each graded submission. `grade(task,
-    seed, limits) -> result dict` replaces the real grading (tests). Raises BatchError, BatchInterrupted.
+    seed, limits) -> result dict` replaces the real grading (tests). regrade_errors: also regrade every result
+    that errored. notice(line): told how many earlier results are regraded and why, before grading starts.
+    Raises BatchError, BatchInterrupted.
     """
     submissions, out = Path(submissions), Path(out)
     _check_paths(submissions, out)
@@ -81,7 +97,8 @@ def run_batch(submissions: Path, out: Path, *, workers: int | None = None, seed:
         with _locked(out):
             seed = _batch_seed(out, seed, submissions)
             with open_submissions(submissions) as found:
-                todo, kept, rows, summary = _run(found, out, seed, limits=limits, workers=workers or cpu_count(),
+                policy = Policy(limits, regrade_errors, notice)
+                todo, kept, rows, summary = _run(found, out, seed, policy=policy, workers=workers or cpu_count(),
                                                  grade=grade or grade_task, progress=progress, counter=counter)
     except (LayoutError, ResultsError) as exc:
         raise BatchError(str(exc)) from exc
@@ -90,17 +107,21 @@ def run_batch(submissions: Path, out: Path, *, workers: int | None = None, seed:
     return BatchReport(out, seed, len(todo) + len(kept), len(todo), len(kept), rows, found.layout, summary)
 
 
-def _run(found, out: Path, seed: int, *, limits, workers, grade, progress, counter):
+def _run(found, out: Path, seed: int, *, policy, workers, grade, progress, counter):
     """Plan, grade what is missing, then write the gradebook, the summary and batch.json."""
     from grader.grading import max_score
 
     max_scores = {ex: max_score(ex, include_hidden=True) for ex in _exercises(found)}
-    todo, kept = plan(found, out, seed)
+    todo, kept, why = plan(found, out, seed, limits=policy.limits, regrade_errors=policy.regrade_errors)
+    line = regrade_line(why)
+    if line and policy.notice:
+        policy.notice(line)
     counter["total"] = len(todo)
     if progress:
         progress(0, len(todo), "")
-    _grade_all(todo, out, seed=seed, limits=limits, workers=workers, grade=grade, progress=progress,
-               counter=counter, max_scores=max_scores)
+    retrying = frozenset(result for result, reason in why.items() if reason == RETRY)
+    _grade_all(todo, out, seed=seed, limits=policy.limits, workers=workers, grade=grade, progress=progress,
+               counter=counter, max_scores=max_scores, retrying=retrying)
     rows = build_rows(found, out, max_scores)
     write_gradebook(rows, out, seed=seed, max_scores=max_scores)
     summary = _write_summary(rows, out, seed)
@@ -184,28 +205,102 @@ def file_sha256(path: Path) -> str | None:
         return None
 
 
-def plan(found, out: Path, seed: int) -> tuple[list[Task], list[Task]]:
-    """Split the submissions into those to grade and those whose result on disk is still valid."""
+def plan(found, out: Path, seed: int, *, limits: Limits = DEFAULT_LIMITS,
+         regrade_errors: bool = False) -> tuple[list[Task], list[Task], dict[str, str]]:
+    """Split the submissions into those to grade and those whose result on disk is still valid; the third
+    item says why each one to grade is graded (by its result's path: NEW, or a key of REASONS)."""
     others: dict[tuple[str, str], list[str]] = {}
     for old in found.superseded:
         others.setdefault((old.student, old.exercise), []).append(old.label)
-    todo, kept = [], []
+    todo, kept, why = [], [], {}
     for sub in found.submissions:
         task = Task(sub.student, sub.name, sub.exercise, str(sub.path), sub.label, sub.late,
                     file_sha256(sub.path), result_relpath(sub.student, sub.exercise),
                     tuple(others.get((sub.student, sub.exercise), ())))
-        (kept if _still_valid(out / task.result, task, seed) else todo).append(task)
-    return todo, kept
+        reason = regrade_reason(out / task.result, task, seed, limits, regrade_errors)
+        (todo if reason else kept).append(task)
+        if reason:
+            why[task.result] = reason
+    return todo, kept, why
 
 
-def _still_valid(path: Path, task: Task, seed: int) -> bool:
+# ---- resume rules: which results on disk are kept -------------------------------------------------------------
+
+NEW = "new"  # no result of this file on disk (or of another file, seed, exercise): graded, not reported
+RETRY = "retry"
+REASONS = {  # why an earlier result of the same file is graded again, as the notice line says it
+    "version": "made by another grader version",
+    "no-record": "made before results recorded their limits",
+    "hidden": "made without the hidden checks",
+    "limits": "made under other limits",
+    "errors": "that errored (--regrade-errors)",
+    RETRY: "whose worker was killed from outside (SIGKILL, OOM killer) or hit a grader or sandbox error "
+           "(retried once)",
+}
+LOAD_PREFIX = "the submission could not be loaded: "
+# first lines of a check's output (or a result's error) that are the machine's doing, not the student's
+MACHINE_FAILURES = ("the worker crashed (signal SIGKILL)", "the worker crashed (its connection was lost)",
+                    "grader error (not your fault)", "grader error (not the student's fault)",
+                    "cannot start a sandboxed worker", "the sandbox could not start a worker")
+# ... and those of any crash, timeout or sandbox failure, for --regrade-errors
+ERRORS = MACHINE_FAILURES + ("timed out", "not run: ", "the worker ", "used more than ", "the submission called ")
+
+
+def limits_record(limits: Limits) -> dict:
+    """What a result records of the limits it was made under."""
+    return {"timeout": float(limits.timeout), "memory": int(limits.memory)}
+
+
+def regrade_reason(path: Path, task: Task, seed: int, limits: Limits, regrade_errors: bool = False) -> str | None:
+    """None when the result at `path` is kept; else why the task is graded (NEW or a key of REASONS)."""
     try:
         result = read_json(path)
     except ResultsError:
-        return False
-    return (isinstance(result, dict) and not result.get("batch_retry") and result.get("seed") == seed
-            and result.get("file_sha256") == task.sha256 and result.get("grader_version") == __version__
-            and result.get("exercise") == task.exercise and result.get("student_id") == task.student)
+        return NEW
+    if not (isinstance(result, dict) and result.get("seed") == seed and result.get("file_sha256") == task.sha256
+            and result.get("exercise") == task.exercise and result.get("student_id") == task.student):
+        return NEW
+    if result.get("grader_version") != __version__:
+        return "version"
+    if "limits" not in result or "hidden_checks" not in result:
+        return "no-record"
+    if result["hidden_checks"] is not True:
+        return "hidden"
+    if result["limits"] != limits_record(limits):
+        return "limits"
+    if regrade_errors and failed_with(result, ERRORS, errors=True):
+        return "errors"
+    if not result.get("retried") and (result.get("batch_retry") or failed_with(result, MACHINE_FAILURES)):
+        return RETRY
+    return None
+
+
+def failed_with(result: dict, starts: tuple[str, ...], *, errors: bool = False) -> bool:
+    """Does a check's output (or the result's error) start with one of `starts`? (A load failure counts by
+    what it says after "the submission could not be loaded: ".) errors: any "error" or retry mark counts."""
+    if errors and ("error" in result or result.get("batch_retry")):
+        return True
+    texts = [result.get("error")] + [t.get("output") for t in result.get("tests") or () if isinstance(t, dict)]
+    for text in texts:
+        if isinstance(text, str):
+            first = text.split("\n", 1)[0]
+            first = first[len(LOAD_PREFIX):] if first.startswith(LOAD_PREFIX) else first
+            if first.startswith(starts):
+                return True
+    return False
+
+
+def regrade_line(why: dict[str, str]) -> str:
+    """One line on how many earlier results are graded again and why; '' when none is."""
+    counts = {key: sum(reason == key for reason in why.values()) for key in REASONS}
+    counts = {key: n for key, n in counts.items() if n}
+    if not counts:
+        return ""
+    total = sum(counts.values())
+    noun = "result" if total == 1 else "results"
+    if len(counts) == 1:
+        return f"regrading {total} {noun} {REASONS[next(iter(counts))]}"
+    return f"regrading {total} {noun}: " + ", ".join(f"{n} {REASONS[key]}" for key, n in counts.items())
 
 
 def grade_task(task: Task, seed: int, limits: Limits) -> dict:
@@ -215,8 +310,11 @@ def grade_task(task: Task, seed: int, limits: Limits) -> dict:
     return grade_file(task.exercise, Path(task.path), seed=seed, limits=limits, include_hidden=True)
 
 
-def finish_result(task: Task, result: dict, *, retry: bool = False) -> dict:
-    """Add who and what to a result; show the file as it is named in SUBMISSIONS, not its temporary path."""
+def finish_result(task: Task, result: dict, *, retry: bool = False, limits: Limits = DEFAULT_LIMITS,
+                  retried: bool = False) -> dict:
+    """Add who and what to a result, and what it was made under (limits, hidden checks; `retried`: this grading
+    is the one retry of a failure of the machine's); show the file as it is named in SUBMISSIONS, not its
+    temporary path."""
     for key in ("error", "output"):
         if isinstance(result.get(key), str):
             result[key] = result[key].replace(task.path, task.label)
@@ -227,12 +325,16 @@ def finish_result(task: Task, result: dict, *, retry: bool = False) -> dict:
                    "late": task.late, "file": task.label, "file_sha256": task.sha256})
     if task.others:
         result["other_files"] = list(task.others)
+    result.update({"limits": limits_record(limits), "hidden_checks": True})
+    if retried:
+        result["retried"] = True
     if retry:
-        result["batch_retry"] = True  # a failure of ours: the next run grades it again
+        result["batch_retry"] = True  # a failure of ours: the next run grades it again (once, see RETRY)
     return result
 
 
-def _work(task: Task, *, out: Path, seed: int, limits: Limits, grade: Callable, max_scores: dict) -> dict:
+def _work(task: Task, *, out: Path, seed: int, limits: Limits, grade: Callable, max_scores: dict,
+          retried: bool = False) -> dict:
     """Worker side: grade, write the result, reply with its score."""
     try:
         result, retry = grade(task, seed, limits), False
@@ -240,14 +342,16 @@ def _work(task: Task, *, out: Path, seed: int, limits: Limits, grade: Callable, 
         reason = f"grader error (not the student's fault): {type(exc).__name__}: {exc}"
         result, retry = failed_result(task.exercise, reason, seed=seed, submission=task.label,
                                       max_score=max_scores.get(task.exercise, 0.0)), True
-    result = finish_result(task, result, retry=retry)
+    result = finish_result(task, result, retry=retry, limits=limits, retried=retried)
     write_json_atomic(result, out / task.result)
     return {"score": result["score"], "max_score": result["max_score"], "error": result.get("error")}
 
 
-def _grade_all(todo, out, *, seed, limits, workers, grade, progress, counter, max_scores) -> None:
+def _grade_all(todo, out, *, seed, limits, workers, grade, progress, counter, max_scores,
+               retrying=frozenset()) -> None:
     def work(task):
-        return _work(task, out=out, seed=seed, limits=limits, grade=grade, max_scores=max_scores)
+        return _work(task, out=out, seed=seed, limits=limits, grade=grade, max_scores=max_scores,
+                     retried=task.result in retrying)
 
     def on_done(task, reply):
         counter["done"] += 1
@@ -257,7 +361,8 @@ def _grade_all(todo, out, *, seed, limits, workers, grade, progress, counter, ma
     def on_lost(task, reason):
         result = failed_result(task.exercise, reason, seed=seed, submission=task.label,
                                max_score=max_scores.get(task.exercise, 0.0))
-        write_json_atomic(finish_result(task, result, retry=True), out / task.result)
+        write_json_atomic(finish_result(task, result, retry=True, limits=limits, retried=task.result in retrying),
+                          out / task.result)
         on_done(task, None)
 
     if todo:

@@ -8,7 +8,44 @@ from pathlib import Path
 import click
 
 
-@click.command("batch")
+BATCH_HELP = """Grade a whole class with the public and hidden checks.
+
+SUBMISSIONS is a folder or a .zip in one of these layouts:
+
+\b
+One folder per student (the folder name is the student's id):
+  submissions/s1234567/exercise3.py
+  submissions/s1234567/exercise4.ipynb
+  submissions/jdoe/homework/Exercise_3.py
+Canvas "Download Submissions" (the student is the Canvas user id,
+340934 below; a -1, -2 re-upload suffix: the newest file is graded):
+  submissions/smithbob_340934_208490284_exercise3.py
+  submissions/smithbob_LATE_340934_208491007_exercise3-1.py
+A .zip of either, e.g. the submissions.zip Canvas gives you.
+
+\b
+Writes into --out: results/<student>/<exercise>.json, gradebook.csv,
+gradebook.json, summary.txt and summary.html. Each result is saved as soon
+as it is known: after Ctrl-C (or a crash), the same command grades only
+what is missing. Broken submissions get a 0 row with the reason.
+
+\b
+Resuming keeps a result only if it was made under the same --timeout and
+--memory and the same grader version; the others are graded again, and
+one line says how many and why. A check whose worker was killed from
+outside (SIGKILL, the OOM killer) or hit a grader or sandbox error is
+retried once. --regrade-errors regrades every row that errored.
+
+\b
+Examples:
+  grade batch submissions.zip --out graded
+  grade batch submissions/ --out graded --workers 4 --seed 2024
+  grade batch submissions.zip --out graded --timeout 10 --regrade-errors
+  grade export graded --format canvas
+"""
+
+
+@click.command("batch", help=BATCH_HELP)
 @click.argument("submissions", type=click.Path(path_type=Path))
 @click.option("--out", required=True, type=click.Path(path_type=Path),
               help="Folder for results, gradebook and summary; rerun with the same --out to resume.")
@@ -16,42 +53,20 @@ import click
 @click.option("--seed", type=int, help="Seed of the random inputs for the whole batch (fixed at the first run).")
 @click.option("--timeout", type=float, help="Seconds each call of a submission may take [default: 5].")
 @click.option("--memory", help="Memory a submission may use, e.g. 512M or 2G [default: 1G].")
+@click.option("--regrade-errors", is_flag=True,
+              help="Grade again every earlier result that errored: could not be graded, or a check crashed, "
+                   "timed out, ran out of memory or found no sandbox (whatever limits it was made under).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no summary on the terminal.")
-def batch_command(submissions, out, workers, seed, timeout, memory, quiet):
-    """Grade a whole class with the public and hidden checks.
-
-    SUBMISSIONS is a folder or a .zip in one of these layouts:
-
-    \b
-    One folder per student (the folder name is the student's id):
-      submissions/s1234567/exercise3.py
-      submissions/s1234567/exercise4.ipynb
-      submissions/jdoe/homework/Exercise_3.py
-    Canvas "Download Submissions" (the student is the Canvas user id,
-    340934 below; a -1, -2 re-upload suffix: the newest file is graded):
-      submissions/smithbob_340934_208490284_exercise3.py
-      submissions/smithbob_LATE_340934_208491007_exercise3-1.py
-    A .zip of either, e.g. the submissions.zip Canvas gives you.
-
-    \b
-    Writes into --out: results/<student>/<exercise>.json, gradebook.csv,
-    gradebook.json, summary.txt and summary.html. Each result is saved as soon
-    as it is known: after Ctrl-C (or a crash), the same command grades only
-    what is missing. Broken submissions get a 0 row with the reason.
-
-    \b
-    Examples:
-      grade batch submissions.zip --out graded
-      grade batch submissions/ --out graded --workers 4 --seed 2024
-      grade export graded --format canvas
-    """
+def batch_command(submissions, out, workers, seed, timeout, memory, regrade_errors, quiet):
+    """Grade a whole class (the help is BATCH_HELP)."""
     from grader.batch import BatchError, BatchInterrupted, run_batch
     from grader.cli import limits_from
 
     limits = limits_from(timeout, memory)
     progress = None if quiet else _Progress()
     try:
-        report = run_batch(submissions, out, workers=workers, seed=seed, limits=limits, progress=progress)
+        report = run_batch(submissions, out, workers=workers, seed=seed, limits=limits, progress=progress,
+                           regrade_errors=regrade_errors, notice=lambda line: click.echo(line, err=True))
     except BatchError as exc:
         raise click.ClickException(str(exc)) from None
     except BatchInterrupted as stop:

@@ -233,3 +233,129 @@ def test_two_batches_never_write_the_same_folder(tmp_path):
         holder.kill()
         holder.wait()
     assert run_batch(subs, tmp_path / "out", workers=1, grade=fake_grade).graded == 2
+
+
+# ---- resume rules: limits, grader version, retries of the machine's failures, --regrade-errors -----------------
+
+SIGKILL_CRASH = "the worker crashed (signal SIGKILL)"
+
+
+def sleepy_grade(task, seed, limits):
+    """A student function that takes 0.5 s: it times out under a shorter limit."""
+    timed_out = limits.timeout < 0.5
+    outcomes = [Outcome("check a", 0.0 if timed_out else 5.0, 5.0, "failed" if timed_out else "passed",
+                        f"timed out after {limits.timeout:g} s" if timed_out else "", "visible")]
+    return make_result(task.exercise, outcomes, seed=seed, source="", submission=task.path, seconds=0.01)
+
+
+def small_class(root: Path, students: int = 2) -> Path:
+    for i in range(students):
+        (root / f"s{i}").mkdir(parents=True)
+        (root / f"s{i}" / "exercise3.py").write_text(f"score={5 + i}")
+    return root
+
+
+def edit_result(path: Path, **changes) -> dict:
+    """Change a saved result by hand, as a run of another kind would have left it."""
+    result = json.loads(path.read_text())
+    result.update(changes)
+    path.write_text(json.dumps(result, indent=2))
+    return result
+
+
+def test_result_records_its_limits_and_other_limits_are_regraded(tmp_path):
+    subs, out, said = small_class(tmp_path / "subs"), tmp_path / "out", []
+    run_batch(subs, out, workers=1, seed=2, limits=Limits(timeout=0.3), grade=sleepy_grade, notice=said.append)
+    result = json.loads((out / "results/s0/exercise3.json").read_text())
+    assert result["limits"] == {"timeout": 0.3, "memory": 1 << 30}
+    assert (result["hidden_checks"], result["score"], result["tests"][0]["output"]) == (
+        True, 0.0, "timed out after 0.3 s")
+    assert said == [] and "retried" not in result
+    report = run_batch(subs, out, workers=1, limits=Limits(timeout=2.0), grade=sleepy_grade, notice=said.append)
+    assert (report.graded, report.reused) == (2, 0)
+    assert said == ["regrading 2 results made under other limits"]
+    result = json.loads((out / "results/s0/exercise3.json").read_text())
+    assert (result["score"], result["limits"]["timeout"]) == (5.0, 2.0)
+
+
+def test_result_under_the_same_limits_is_kept_unchanged(tmp_path):
+    subs, out, said = small_class(tmp_path / "subs"), tmp_path / "out", []
+    limits = Limits(timeout=0.3, memory=256 << 20)
+    run_batch(subs, out, workers=1, seed=2, limits=limits, grade=sleepy_grade)
+    before = {p.name: p.read_text() for p in out.glob("results/*/*.json")}
+    time.sleep(1.1)  # graded_at has a resolution of one second
+    report = run_batch(subs, out, workers=1, limits=limits, grade=sleepy_grade, notice=said.append)
+    assert (report.graded, report.reused, said) == (0, 2, [])
+    assert {p.name: p.read_text() for p in out.glob("results/*/*.json")} == before
+    other = run_batch(subs, out, workers=1, limits=limits._replace(memory=512 << 20), grade=sleepy_grade,
+                      notice=said.append)
+    assert (other.graded, said) == (2, ["regrading 2 results made under other limits"])
+
+
+def test_results_without_limits_or_of_another_version_are_regraded(tmp_path):
+    subs, out, said = small_class(tmp_path / "subs", students=3), tmp_path / "out", []
+    run_batch(subs, out, workers=1, seed=2, grade=fake_grade)
+    result = json.loads((out / "results/s0/exercise3.json").read_text())
+    del result["limits"]
+    (out / "results/s0/exercise3.json").write_text(json.dumps(result))
+    edit_result(out / "results/s1/exercise3.json", grader_version="0.0.1")
+    report = run_batch(subs, out, workers=1, grade=fake_grade, notice=said.append)
+    assert (report.graded, report.reused) == (2, 1)
+    assert said == ["regrading 2 results: 1 made by another grader version, 1 made before results recorded their "
+                    "limits"]
+    assert "limits" in json.loads((out / "results/s0/exercise3.json").read_text())
+
+
+def test_worker_killed_by_sigkill_is_retried_once(tmp_path):
+    subs, out, said = small_class(tmp_path / "subs", students=3), tmp_path / "out", []
+    run_batch(subs, out, workers=1, seed=2, limits=Limits(timeout=0.3), grade=fake_grade)
+    tests = json.loads((out / "results/s0/exercise3.json").read_text())["tests"]
+    tests[0].update(score=0.0, status="failed", output=SIGKILL_CRASH)
+    edit_result(out / "results/s0/exercise3.json", tests=tests, score=0.0)
+    tests[0]["output"] = f"the submission could not be loaded: {SIGKILL_CRASH}"
+    edit_result(out / "results/s1/exercise3.json", tests=tests, score=0.0)
+    tests[0]["output"] = f"raised RuntimeError: {SIGKILL_CRASH}"  # the student's own text: not the machine's
+    edit_result(out / "results/s2/exercise3.json", tests=tests, score=0.0)
+
+    def still_killed(task, seed, limits):  # s1 kills itself: it fails the same way again
+        result = fake_grade(task, seed, limits)
+        if task.student == "s1":
+            result["tests"][0]["output"] = SIGKILL_CRASH
+        return result
+
+    report = run_batch(subs, out, workers=1, limits=Limits(timeout=0.3), grade=still_killed, notice=said.append)
+    assert (report.graded, report.reused) == (2, 1)
+    assert said == ["regrading 2 results whose worker was killed from outside (SIGKILL, OOM killer) or hit a "
+                    "grader or sandbox error (retried once)"]
+    retried = {s: json.loads((out / f"results/{s}/exercise3.json").read_text()) for s in ("s0", "s1", "s2")}
+    assert [retried[s].get("retried") for s in ("s0", "s1", "s2")] == [True, True, None]
+    assert (retried["s0"]["score"], retried["s1"]["tests"][0]["output"]) == (5.0, SIGKILL_CRASH)
+    again = run_batch(subs, out, workers=1, limits=Limits(timeout=0.3), grade=still_killed, notice=said.append)
+    assert (again.graded, again.reused, len(said)) == (0, 3, 1)  # a retry is never retried
+
+
+def test_grader_error_is_retried_once_then_kept(tmp_path):
+    subs, out, said = small_class(tmp_path / "subs"), tmp_path / "out", []
+    (subs / "s1" / "exercise3.py").write_text("bug")
+    run_batch(subs, out, workers=1, seed=2, grade=fake_grade)
+    second = run_batch(subs, out, workers=1, grade=fake_grade, notice=said.append)
+    result = json.loads((out / "results/s1/exercise3.json").read_text())
+    assert (second.graded, result["retried"], result["batch_retry"]) == (1, True, True)
+    assert said[0].startswith("regrading 1 result whose worker was killed from outside")
+    assert run_batch(subs, out, workers=1, grade=fake_grade).graded == 0
+
+
+def test_regrade_errors_regrades_every_errored_row(tmp_path):
+    subs, out, said = small_class(tmp_path / "subs", students=3), tmp_path / "out", []
+    run_batch(subs, out, workers=1, seed=2, limits=Limits(timeout=0.3), grade=sleepy_grade)  # s0, s1: timed out
+    edit_result(out / "results/s2/exercise3.json", tests=[], error="the file is empty", score=0.0)
+    kept = run_batch(subs, out, workers=1, limits=Limits(timeout=0.3), grade=fake_grade, notice=said.append)
+    assert (kept.graded, said) == (0, [])  # a timeout or error under the same limits is the student's
+    report = run_batch(subs, out, workers=1, limits=Limits(timeout=0.3), grade=fake_grade, regrade_errors=True,
+                       notice=said.append)
+    assert (report.graded, report.reused) == (3, 0)
+    assert said == ["regrading 3 results that errored (--regrade-errors)"]
+    scores = {r["student_id"]: r["score"] for r in report.rows}
+    assert scores == {"s0": 5, "s1": 6, "s2": 7}
+    assert run_batch(subs, out, workers=1, limits=Limits(timeout=0.3), grade=fake_grade,
+                     regrade_errors=True).graded == 0  # nothing errored any more

@@ -76,3 +76,37 @@ def test_export_errors_and_bad_column(tmp_path):
     assert bad.exit_code == 2 and "expected EXERCISE=NAME" in bad.output
     wrong = invoke("export", tmp_path, "--format", "pdf")
     assert wrong.exit_code == 2 and "'pdf' is not one of" in wrong.output
+
+
+def test_batch_help_has_regrade_errors_and_resume_rules():
+    batch = invoke("batch", "--help")
+    assert batch.exit_code == 0
+    assert "--regrade-errors" in batch.output and "retried once" in batch.output
+
+
+def test_timed_out_results_are_regraded_under_a_longer_timeout(tmp_path):
+    import json
+
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    (subs / "ann").mkdir(parents=True)
+    (subs / "bob").mkdir()
+    solution = (ROOT / "solutions" / "exercise3.py").read_text()
+    (subs / "ann" / "exercise3.py").write_text("import time\ntime.sleep(0.5)\n" + solution)  # loads in 0.5 s
+    (subs / "bob" / "exercise3.py").write_text((ROOT / "exercises" / "exercise3.py").read_text())
+    short = invoke("batch", subs, "--out", out, "--workers", 1, "--seed", 3, "--timeout", 0.3, "-q")
+    assert short.exit_code == 0, short.output
+    ann = json.loads((out / "results/ann/exercise3.json").read_text())
+    assert ann["score"] == 0 and ann["limits"] == {"timeout": 0.3, "memory": 1 << 30}
+    assert ann["tests"][0]["output"] == "the submission could not be loaded: timed out after 0.3 s while loading"
+    longer = invoke("batch", subs, "--out", out, "--workers", 1, "--timeout", 2, "-q")
+    assert longer.exit_code == 0, longer.output
+    assert "regrading 2 results made under other limits\n" in longer.stderr
+    assert "(2 graded now, 0 kept from an earlier run)" in longer.stderr
+    ann = json.loads((out / "results/ann/exercise3.json").read_text())
+    assert ann["score"] == ann["max_score"] > 0 and ann["limits"]["timeout"] == 2.0
+    same = invoke("batch", subs, "--out", out, "--workers", 1, "--timeout", 2, "-q")
+    assert "regrading" not in same.stderr and "(0 graded now, 2 kept from an earlier run)" in same.stderr
+    assert json.loads((out / "results/ann/exercise3.json").read_text()) == ann
+    errors = invoke("batch", subs, "--out", out, "--workers", 1, "--timeout", 2, "-q", "--regrade-errors")
+    assert errors.exit_code == 0, errors.output
+    assert "regrading" not in errors.stderr and "(0 graded now, 2 kept" in errors.stderr  # a stub is no error
