@@ -23,7 +23,8 @@ def limit_and_drop(request, packages, jail, rules):
     private tmpfs, Landlock, seccomp) and, when asked and root, drop to a uid of its own (see _sandbox_uid).
     packages: the __path__ lists of imported packages (see packages()). rules: Landlock's (path, rights) of
     what it may read (its own folder and /dev/null are added, writable).
-    -> what the jail achieved: {"tmpfs": bool, "landlock": ABI or 0, "seccomp": bool, "uid": int}."""
+    -> what the jail achieved: {"tmpfs": bool, "landlock": ABI or 0, "seccomp": bool, "uid": int,
+    "shared_uid": bool (True when root could not give it a uid no other worker has)}."""
     cwd = request["cwd"]
     memory, fsize = int(request["memory"]), int(request["fsize"])
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -31,34 +32,45 @@ def limit_and_drop(request, packages, jail, rules):
     resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
     hard = cpu_hard(float(request["timeout"]))
     resource.setrlimit(resource.RLIMIT_CPU, (hard, hard))
-    drop = bool(request["drop_uid"]) and os.geteuid() == 0
-    uid = _sandbox_uid() if drop else os.getuid()
-    tmpfs = jail.private_tmp(cwd, uid, uid if drop else os.getgid())
+    root = bool(request["drop_uid"]) and os.geteuid() == 0
+    uid = _sandbox_uid() if root else os.getuid()
+    tmpfs = jail.private_tmp(cwd, uid if uid is not None else 0, uid if root and uid is not None else os.getgid())
     os.chdir(cwd)  # after the mount (into the tmpfs), before the drop (the parents may be out of reach)
-    ruleset = jail.landlock_ruleset([*rules, (cwd, jail.ALL), (os.devnull, jail.ALL)])  # before the drop, for the same reason
-    if drop:
-        path_fds = _open_dirs(sys.path)
-        os.chown(cwd, uid, uid)
-        resource.setrlimit(resource.RLIMIT_NPROC, (NPROC, NPROC))  # threads (counted per uid)
-        os.setgroups([])
-        os.setresgid(uid, uid, uid)
-        os.setresuid(uid, uid, uid)
-        if os.getresuid() != (uid,) * 3 or os.getresgid() != (uid,) * 3:
-            raise PermissionError("the uid drop did not take")
-        _reroute_paths(path_fds, packages)
-    elif os.geteuid() != 0:
+    ruleset = jail.landlock_ruleset([*rules, (cwd, jail.ALL), (os.devnull, jail.ALL)])  # before the drop too
+    if root and uid is not None:
+        _drop_to(uid, cwd, packages)
+    elif root:
+        jail.drop_capabilities()  # no uid to switch to: stay, without root's powers
+    else:
         _limit_processes()
     prctl(PR_SET_NO_NEW_PRIVS, 1)  # no setuid binary gives privileges back
-    achieved = {"tmpfs": tmpfs, "landlock": jail.landlock(ruleset), "seccomp": jail.seccomp(), "uid": uid}
+    achieved = {"tmpfs": tmpfs, "landlock": jail.landlock(ruleset), "seccomp": jail.seccomp(),
+                "uid": os.getuid(), "shared_uid": root and uid in (None, NOBODY)}
     os.environ.update(HOME=cwd, TMPDIR=cwd, PWD=cwd)
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))  # last: the worker may already be near it
     return achieved
 
 
+def _drop_to(uid, cwd, packages):
+    """Become `uid` (and gid), with no supplementary groups; reach import folders through fds opened before."""
+    path_fds = _open_dirs(sys.path)
+    os.chown(cwd, uid, uid)
+    resource.setrlimit(resource.RLIMIT_NPROC, (NPROC, NPROC))  # threads (counted per uid)
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+    if os.getresuid() != (uid,) * 3 or os.getresgid() != (uid,) * 3:
+        raise PermissionError("the uid drop did not take")
+    _reroute_paths(path_fds, packages)
+
+
 def _sandbox_uid():
-    """UID_BASE + pid when this user namespace maps it (as uid and gid), else NOBODY."""
-    uid = UID_BASE + os.getpid()
-    return uid if _mapped("/proc/self/uid_map", uid) and _mapped("/proc/self/gid_map", uid) else NOBODY
+    """UID_BASE + pid when this user namespace maps it (as uid and gid): no other live worker has it. Else
+    NOBODY when mapped (shared by the workers), else None (a namespace that maps neither: no uid to drop to)."""
+    for uid in (UID_BASE + os.getpid(), NOBODY):
+        if _mapped("/proc/self/uid_map", uid) and _mapped("/proc/self/gid_map", uid):
+            return uid
+    return None
 
 
 def _mapped(path, id_):

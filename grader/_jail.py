@@ -3,7 +3,8 @@
 Loaded by grader/_zygote.py from its file path (standard library only) and called by grader/_confine.py. Each
 call, and why:
 1. `private_tmp`: unshare(CLONE_NEWNS, with CLONE_NEWUSER when not root) and mount a tmpfs on the worker's
-   folder: its temporary space is capped (TMP_SIZE, TMP_INODES) and vanishes with it.
+   folder: its temporary space is capped (TMP_SIZE, TMP_INODES) and vanishes with it. `drop_capabilities`:
+   capset, for root in a user namespace that maps no uid to switch to.
 2. `landlock_ruleset`, `landlock`: landlock_create_ruleset / add_rule / restrict_self: the worker may read only the standard
    library, NumPy and the shared libraries already loaded, and write only its own folder (not /tmp, /dev/shm,
    the results, the reference, the checks or solutions/); no TCP bind or connect (ABI 4); abstract unix sockets
@@ -62,6 +63,13 @@ def private_tmp(folder, uid, gid):
     except OSError:
         return False
     return True
+
+
+def drop_capabilities():
+    """capset(2) to nothing: root that cannot switch to another uid keeps none of root's powers."""
+    header = struct.pack("Ii", 0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
+    data = bytes(24)  # effective, permitted, inheritable = 0, for both 32-bit halves
+    _check(_libc.capset(ctypes.c_char_p(header), ctypes.c_char_p(data)), "capset")
 
 
 # ---- 2. Landlock ---------------------------------------------------------------------------------------------

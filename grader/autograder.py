@@ -120,6 +120,9 @@ if ! "$PYTHON" -m pip --version >/dev/null 2>&1; then
 fi
 "$PYTHON" -m pip install REQUIREMENTS
 "$PYTHON" -m pip install --no-deps --force-reinstall "$ROOT"/source/dist/*.whl
+# The hidden checks and the reference: readable by the grader (root) only, never by student code, which runs
+# as other uids (and, where the kernel has Landlock, may read nothing beyond the standard library and NumPy).
+"$PYTHON" -c "import grader, reference, os; [os.chmod(os.path.dirname(p.__file__), 0o700) for p in (grader, reference)]"
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash

@@ -20,6 +20,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from grader.sandbox import DEFAULT_LIMITS, Limits, Sandbox, SandboxUnavailable, SubmissionError, TimedOut
+from grader.doctor import jail_note
 from grader.where import Feedback, SourceMap, explain
 
 EXERCISES = ("exercise1", "exercise2", "exercise3", "exercise4")
@@ -165,6 +166,7 @@ def run_checks(exercise: str, source: str, filename: str, *, seed: int, limits: 
                 on_result(outcome)
         output = quoted_output(sandbox.output)
         notes = tuple(printable(cell_note(failure, where)) for failure in sandbox.cell_failures or ())
+        notes += tuple(note for note in (jail_note(sandbox.jail),) if note)
     return Run(outcomes, time.perf_counter() - start, output, notes)
 
 

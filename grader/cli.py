@@ -105,6 +105,9 @@ def main():
       grade exercise3 --submission my_answer.py --seed 7
       grade all --json
     """
+    from grader.forkserver import make_non_dumpable  # standard library only
+
+    make_non_dumpable()  # every grader process: batch parents too, whose memory holds results and paths
 
 
 def _grade_options(func):
@@ -299,6 +302,21 @@ def _shown_in(root: Path, given: str) -> str:
     if not given:
         return "another file"
     return str(path.relative_to(root)) if path.is_absolute() and path.is_relative_to(root) else given
+
+
+@main.command("doctor")
+def doctor_command():
+    """Say which protections the sandbox gives a submission on this machine: processes, network, signals,
+    reads, writes, temporary space, uids. Each is measured by a probe submission that tries to break it.
+
+    Exit status 0 when every protection holds, 1 when one is missing (grading still works then).
+    """
+    _boot_workers()
+    from grader.doctor import run_doctor
+
+    text, holds = run_doctor()
+    click.echo(text)
+    sys.exit(0 if holds else 1)
 
 
 from grader.cli_course import batch_command, export_command  # noqa: E402

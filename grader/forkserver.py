@@ -70,7 +70,7 @@ class ForkServer:
     _shared_lock = threading.Lock()
 
     def __init__(self):
-        _make_non_dumpable()
+        make_non_dumpable()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         args = [sys.executable, "-I", "-S", "-B", ZYGOTE, str(theirs.fileno()), *_numpy_path()]
         try:
@@ -183,8 +183,9 @@ def _numpy_path():
     return [os.path.dirname(os.path.abspath(spec.submodule_search_locations[0]))]
 
 
-def _make_non_dumpable():
-    """Best effort, Linux: a same-uid worker must not read the grader's memory through /proc or ptrace."""
+def make_non_dumpable():
+    """Best effort, Linux: no process of the same uid (a worker, or anything else the user runs) may read this
+    process's memory or environment through /proc or ptrace. Every grader process calls it (grade's group)."""
     try:
         import ctypes
         ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4

@@ -85,6 +85,16 @@ def test_the_bundle_holds_the_scripts_the_config_and_a_wheel_with_the_hidden_che
     assert len(record) == len(inside)
 
 
+PEEK = """import os as _os, numpy as _np
+_site = _os.path.dirname(_os.path.dirname(_np.__file__))  # where setup.sh installed the grader too
+for _path in ("grader/checks/exercise3.py", "reference/conv.py", "grader/autograder_run.py"):
+    try:
+        print("READ", _path, open(_os.path.join(_site, _path)).read()[:60].replace(chr(10), " "))
+    except OSError as _exc:
+        print("REFUSED", _path, type(_exc).__name__)
+"""
+
+
 def simulated_root(tmp_path, bundle) -> Path:
     root = tmp_path / "autograder"
     (root / "source").mkdir(parents=True)
@@ -95,7 +105,7 @@ def simulated_root(tmp_path, bundle) -> Path:
     shutil.copy(root / "source" / "run_autograder", root / "run_autograder")  # as Gradescope's image build does
     submission = root / "submission"
     submission.mkdir()
-    shutil.copy(ROOT / "solutions" / "exercise3.py", submission / "exercise3.py")
+    (submission / "exercise3.py").write_text(PEEK + (ROOT / "solutions" / "exercise3.py").read_text())
     (submission / "homework.ipynb").write_text(answered_notebook("exercise2"))  # named by its metadata
     shutil.copy(ROOT / "exercises" / "exercise1.py", submission / "Exercise_1.py")  # the stub: scores 0
     return root
@@ -131,6 +141,8 @@ def test_the_bundle_runs_in_a_simulated_autograder_folder(tmp_path, bundle):
     assert {v for n, v in shown.items() if n not in hidden} == {"visible"}
     assert results["score"] == full_marks("exercise3") + full_marks("exercise2")
     assert "homework.ipynb" in results["output"] and "skipped IPython line" in results["output"]
+    # the hidden checks and the reference are beyond the student's code, though installed beside NumPy
+    assert "READ" not in results["output"] and results["output"].count("REFUSED") == 3, results["output"]
     installed = subprocess.run([python, "-c", "import grader; print(grader.__file__)"], capture_output=True,
                                text=True, env=env, cwd=tmp_path).stdout
     assert str(tmp_path / "venv") in installed  # setup.sh installed the bundle's wheel, not this checkout
