@@ -161,9 +161,15 @@ def _fork(request, out_fd, workers, worker):
     return pid, parent_fd, theirs.detach()
 
 
-def _jail_rules():
+def _jail_rules(cache={}):
     """What a worker may read, as Landlock rules: the standard library, NumPy and the shared libraries loaded
-    here; /dev/urandom."""
+    here; /dev/urandom. Made again only when modules were imported here (a preload) since the last time."""
+    if cache.get("modules") != len(sys.modules):
+        cache["rules"], cache["modules"] = _make_jail_rules(), len(sys.modules)
+    return cache["rules"]
+
+
+def _make_jail_rules():
     jail, numpy = confine.jail, sys.modules["numpy"].__path__[0]
     libraries = jail.loaded_libraries([os.path.dirname(numpy)])  # not site-packages
     read = [numpy, numpy + ".libs", *libraries, "/dev/urandom"]

@@ -30,10 +30,11 @@ from pathlib import Path
 from typing import Callable, NamedTuple
 
 from grader import __version__
+from grader.archive import DEFAULT_ARCHIVE_LIMITS, ArchiveLimits
 from grader.gradebook import build_rows, result_relpath, write_gradebook
 from grader.layouts import LayoutError, open_submissions
 from grader.results import ResultsError, failed_result, read_json, write_json_atomic
-from grader.sandbox import DEFAULT_LIMITS, Limits
+from grader.sandbox import DEFAULT_LIMITS, Limits, shared_worker_uid
 from grader.workers import cpu_count, run_tasks
 
 
@@ -82,12 +83,14 @@ class BatchReport(NamedTuple):
 def run_batch(submissions: Path, out: Path, *, workers: int | None = None, seed: int | None = None,
               limits: Limits = DEFAULT_LIMITS, progress: Callable | None = None,
               grade: Callable | None = None, regrade_errors: bool = False,
-              notice: Callable[[str], None] | None = None) -> BatchReport:
+              notice: Callable[[str], None] | None = None,
+              archive_limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS) -> BatchReport:
     """Grade every submission under `submissions` (folder or zip) into `out`; see the module docstring.
 
     progress(done, total, label) is called with done=0 first, then after each graded submission. `grade(task,
     seed, limits) -> result dict` replaces the real grading (tests). regrade_errors: also regrade every result
     that errored. notice(line): told how many earlier results are regraded and why, before grading starts.
+    archive_limits: what all the zips of the batch may unpack together (grader/archive.py).
     Raises BatchError, BatchInterrupted.
     """
     submissions, out = Path(submissions), Path(out)
@@ -96,15 +99,26 @@ def run_batch(submissions: Path, out: Path, *, workers: int | None = None, seed:
     try:
         with _locked(out):
             seed = _batch_seed(out, seed, submissions)
-            with open_submissions(submissions) as found:
+            with open_submissions(submissions, limits=archive_limits) as found:
                 policy = Policy(limits, regrade_errors, notice)
-                todo, kept, rows, summary = _run(found, out, seed, policy=policy, workers=workers or cpu_count(),
+                todo, kept, rows, summary = _run(found, out, seed, policy=policy, workers=_workers(workers, notice),
                                                  grade=grade or grade_task, progress=progress, counter=counter)
     except (LayoutError, ResultsError) as exc:
         raise BatchError(str(exc)) from exc
     except KeyboardInterrupt:
         raise BatchInterrupted(counter["done"], counter["total"], out) from None
     return BatchReport(out, seed, len(todo) + len(kept), len(todo), len(kept), rows, found.layout, summary)
+
+
+def _workers(workers: int | None, notice) -> int:
+    """How many grading processes: one when the workers could not have uids of their own (said in a line)."""
+    count = workers or cpu_count()
+    if count > 1 and shared_worker_uid():
+        if notice is not None:
+            notice("grading one submission at a time: this user namespace maps too few uids to give each "
+                   "worker one of its own (see `grade doctor`)")
+        return 1
+    return count
 
 
 def _run(found, out: Path, seed: int, *, policy, workers, grade, progress, counter):

@@ -16,18 +16,27 @@ gradescope  results.json per submission in ``<output>/<student id>/<exercise>/re
 
 Rows are sorted and nothing depends on the time: the same batch always exports the same bytes. A submission that
 was not graded is 0; an exercise a student did not hand in is blank (the LMS keeps what it has).
+
+What a student can influence never reaches a spreadsheet as a formula or a terminal as a control sequence (rule
+in grader/neutral.py): names, sections and feedback are made one plain line, and a single quote goes before one
+that starts with = + - @, a tab or a line break. Scores are numbers and are never changed. The identity columns
+the LMS matches on (Canvas: ID, SIS User ID, SIS Login ID; Moodle: the chosen identity column; csv: student_id)
+must arrive exactly, so they are never altered: a row whose identity would need it (a value that starts with a
+formula character, or holds control characters) is left out with a warning, to be entered by hand. Gradescope's
+results.json is JSON (no formulas); its texts are made plain lines and a student id that is not a plain folder
+name is left out.
 """
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import NamedTuple
 
+from grader.export_gradescope import gradescope_result, write_gradescope
 from grader.gradebook import EXERCISE_ORDER, csv_text, format_number, read_gradebook
-from grader.results import write_text_atomic
 from grader.layouts import exercise_of
-from grader.results import ResultsError, write_json_atomic
+from grader.neutral import exact_safe, one_line
+from grader.results import ResultsError, write_text_atomic
 from grader.roster import Roster, RosterError, match_students, read_roster, split_title
 from grader.summary import load_results
 
@@ -36,7 +45,6 @@ DEFAULT_NAMES = {"canvas": "canvas.csv", "moodle": "moodle.csv", "csv": "grades.
 CANVAS_IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 CANVAS_ID_COLUMNS = ("ID", "SIS User ID", "SIS Login ID")
 MOODLE_ID_COLUMNS = ("ID number", "Email address", "Username")
-GRADESCOPE_TEST_KEYS = ("score", "max_score", "status", "name", "output", "visibility")
 FEEDBACK_LIMIT = 1500
 
 
@@ -82,13 +90,36 @@ def export_batch(batch_dir: Path, fmt: str, *, output: Path | None = None, roste
         roster_table = read_roster(roster) if roster is not None else None
         target = _target(batch_dir, fmt, output)
         if fmt == "gradescope":
-            return _gradescope(batch, target)
+            students = write_gradescope(batch.students, batch.results, target, batch.warnings)
+            return ExportReport(target, students, tuple(one_line(w) for w in batch.warnings))
         header, rows = {"canvas": _canvas, "moodle": _moodle, "csv": _csv}[fmt](
             batch, roster=roster_table, id_column=id_column, columns=columns or {}, out_of=out_of)
-        write_text_atomic(csv_text(header, rows), target)
+        exact = _exact_columns(fmt, header)
+        rows = _identities_exact(rows, exact, batch.warnings)
+        write_text_atomic(csv_text(header, rows, exact=exact), target)
     except (ResultsError, RosterError) as exc:
         raise ExportError(str(exc)) from exc
-    return ExportReport(target, len(rows) - (fmt == "canvas"), tuple(batch.warnings))
+    return ExportReport(target, len(rows) - (fmt == "canvas"), tuple(one_line(w) for w in batch.warnings))
+
+
+def _exact_columns(fmt: str, header: list[str]) -> tuple[int, ...]:
+    """The columns the LMS matches students on, which must be written exactly."""
+    names = {"canvas": CANVAS_ID_COLUMNS, "moodle": MOODLE_ID_COLUMNS, "csv": ("student_id",)}[fmt]
+    return tuple(i for i, column in enumerate(header) if column in names and (fmt != "moodle" or i == 0))
+
+
+def _identities_exact(rows: list[list], exact: tuple[int, ...], warnings: list[str]) -> list[list]:
+    """The rows whose identity cells can be written unchanged; a warning for each one left out."""
+    kept = []
+    for row in rows:
+        bad = [str(row[i]) for i in exact if not exact_safe(str(row[i]))]
+        if bad:
+            warnings.append(f"the student id {one_line(bad[0])} starts with = + - @ or holds control characters; "
+                            f"it must reach the LMS exactly and a spreadsheet would run it, so its row is left "
+                            f"out: enter those grades by hand")
+        else:
+            kept.append(row)
+    return kept
 
 
 def _target(batch_dir: Path, fmt: str, output: Path | None) -> Path:
@@ -107,9 +138,9 @@ def _load(batch_dir: Path) -> _Batch:
     rows, warnings, students = book["rows"], [], {}
     for row in rows:
         if not row.get("student_id"):
-            warnings.append(f"{row['file']}: no student could be told ({row['reason']}); left out")
+            warnings.append(one_line(f"{row['file']}: no student could be told ({row['reason']}); left out"))
         elif not row.get("exercise"):
-            warnings.append(f"{row['student_id']}: {row['file']}: {row['reason']}")
+            warnings.append(one_line(f"{row['student_id']}: {row['file']}: {row['reason']}"))
             students.setdefault(row["student_id"], {"name": row.get("name", ""), "rows": {}})
         else:
             entry = students.setdefault(row["student_id"], {"name": row.get("name", ""), "rows": {}})
@@ -266,34 +297,3 @@ def _csv(batch: _Batch, *, roster, id_column, columns, out_of):
         total = sum(float(c) for c in cells if c)
         body.append([sid, info["name"], *cells, format_number(total), format_number(sum(full.values()))])
     return header, body
-
-
-# --------------------------------------------------------------------------------------------- gradescope
-def gradescope_result(row: dict, result: dict | None) -> dict:
-    """A results.json with Gradescope's documented fields; ours go under extra_data."""
-    result = result or {}
-    extra = {"student_id": row["student_id"], "student_name": row.get("name", ""), "exercise": row["exercise"],
-             "max_score": float(row["max_score"]), "late": bool(row.get("late")), "file": row["file"]}
-    for key in ("seed", "submission_sha256", "file_sha256", "grader_version"):
-        if key in result:
-            extra[key] = result[key]
-    output = result.get("output", "") if row["status"] == "graded" else f"Not graded: {row['reason']}"
-    tests = [{k: t[k] for k in GRADESCOPE_TEST_KEYS if k in t} for t in result.get("tests", [])]
-    return {"score": float(row["score"]), "execution_time": float(result.get("execution_time", 0.0)),
-            "output": output, "visibility": "visible", "stdout_visibility": "hidden", "extra_data": extra,
-            "tests": tests}
-
-
-def _gradescope(batch: _Batch, target: Path) -> ExportReport:
-    written = set()
-    for sid, info in sorted(batch.students.items()):
-        for ex, row in sorted(info["rows"].items()):
-            path = target / sid / ex / "results.json"
-            write_json_atomic(gradescope_result(row, batch.results.get((sid, ex))), path)
-            written.add(path)
-    for stale in sorted(target.glob("*/*/results.json")):  # from an earlier export of another batch
-        if stale not in written:
-            stale.unlink()
-            if not any(stale.parent.iterdir()):
-                shutil.rmtree(stale.parent)
-    return ExportReport(target, len({p.parent.parent for p in written}), tuple(batch.warnings))

@@ -2,6 +2,12 @@
 
 Rows are built from the result files on disk and what discovery found, so a batch that was interrupted and
 resumed produces exactly the same gradebook as one that ran straight through. Nothing in it depends on the time.
+
+Every text a student can influence (student id, name, file, reason) is passed through `one_line` in the rows
+(so gradebook.json, the summary and the exports get it plain), and every such CSV cell through `csv_cell`, so
+no spreadsheet runs it as a formula; numbers are written as numbers (grader/neutral.py has the rule).
+A row's status is "graded", "error" (0 points: the reason says why) or "ambiguous" (a Canvas file name that
+reads as several students': filed under nobody, not graded).
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import io
 from pathlib import Path
 
 from grader.layouts import EXERCISES as EXERCISE_ORDER
+from grader.neutral import csv_cell, one_line
 from grader.results import ResultsError, read_json, write_json_atomic, write_text_atomic
 
 COLUMNS = ("student_id", "name", "exercise", "score", "max_score", "status", "late", "file", "reason", "result")
@@ -47,20 +54,21 @@ def _first_line(text: str) -> str:
 
 def result_row(student: str, name: str, exercise: str, label: str, late: bool, result: dict | None,
                relpath: str) -> dict:
-    """The gradebook row of one graded (or ungradable) submission."""
+    """The gradebook row of one graded (or ungradable) submission; its texts on one plain line."""
+    who = {"student_id": one_line(student), "name": one_line(name), "exercise": exercise}
     if result is None:
-        return {"student_id": student, "name": name, "exercise": exercise, "score": 0.0, "max_score": 0.0,
-                "status": "error", "late": late, "file": label, "reason": "not graded yet (run the batch again)",
-                "result": ""}
-    return {"student_id": student, "name": name, "exercise": exercise, "score": float(result["score"]),
-            "max_score": float(result["max_score"]), "status": "error" if result.get("error") else "graded",
-            "late": late, "file": label, "reason": failure_reason(result), "result": relpath}
+        return {**who, "score": 0.0, "max_score": 0.0, "status": "error", "late": late, "file": one_line(label),
+                "reason": "not graded yet (run the batch again)", "result": ""}
+    return {**who, "score": float(result["score"]), "max_score": float(result["max_score"]),
+            "status": "error" if result.get("error") else "graded", "late": late, "file": one_line(label),
+            "reason": one_line(failure_reason(result)), "result": relpath}
 
 
 def problem_row(problem, max_score: float) -> dict:
-    return {"student_id": problem.student, "name": problem.name, "exercise": problem.exercise, "score": 0.0,
-            "max_score": max_score, "status": "error", "late": False, "file": problem.label,
-            "reason": problem.reason, "result": ""}
+    """The row of a file or folder that gives no gradable submission: 0 points, with the reason."""
+    return {"student_id": one_line(problem.student), "name": one_line(problem.name), "exercise": problem.exercise,
+            "score": 0.0, "max_score": max_score, "status": getattr(problem, "status", "error"), "late": False,
+            "file": one_line(problem.label), "reason": one_line(problem.reason), "result": ""}
 
 
 def build_rows(discovery, out: Path, max_scores: dict[str, float]) -> list[dict]:
@@ -78,22 +86,31 @@ def build_rows(discovery, out: Path, max_scores: dict[str, float]) -> list[dict]
     return sorted(rows, key=row_key)
 
 
-def csv_text(header, rows) -> str:
-    """CSV text with a header row; numbers as they should read (12, 12.5), booleans as yes/no."""
+def csv_text(header, rows, *, exact: tuple[int, ...] = ()) -> str:
+    """CSV text with a header row; numbers as they should read (12, 12.5), booleans as yes/no.
+
+    Every text cell is made one plain line that no spreadsheet runs as a formula (`format_cell`), but those in
+    the columns numbered in `exact` (an LMS's identity columns, which must arrive unchanged: the caller leaves
+    out rows whose value is not `neutral.exact_safe`). The header is written as given (it names the LMS's
+    columns, which must match exactly).
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow([format_cell(value) for value in row])
+        writer.writerow([str(value) if i in exact else format_cell(value) for i, value in enumerate(row)])
     return buffer.getvalue()
 
 
 def format_cell(value) -> str:
+    """One CSV cell: a number as a number, a boolean as yes or blank, any text plain and formula-safe."""
     if isinstance(value, bool):
         return "yes" if value else ""
     if isinstance(value, float):
         return format_number(value)
-    return "" if value is None else str(value)
+    if isinstance(value, int):
+        return str(value)
+    return "" if value is None else csv_cell(one_line(value))
 
 
 def format_number(value: float, digits: int = 2) -> str:

@@ -25,6 +25,9 @@ def read_notebook(text: str, filename: str):
         raw = json.loads(text)
     except ValueError as exc:
         raise NotebookError(f"{filename} is not a valid notebook: not JSON ({exc})") from exc
+    except (RecursionError, MemoryError) as exc:  # JSON nested thousands deep
+        raise NotebookError(f"{filename} is not a valid notebook: its JSON nests too deeply "
+                            f"({type(exc).__name__})") from exc
     if not isinstance(raw, dict) or "cells" not in raw and "worksheets" not in raw:
         raise NotebookError(f"{filename} is not a valid notebook: no cells")
     import nbformat  # ~0.15 s of imports (jsonschema): paid only when a notebook is graded

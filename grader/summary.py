@@ -3,6 +3,10 @@
 `summary_text` is printed at the end of `grade batch` and written to out/summary.txt; `summary_html` is a static
 page (out/summary.html) with inline SVG charts, no scripts and no dependencies. Both are computed from the
 gradebook rows and the result files only, so they are the same after a resumed batch.
+
+Every text shown (student ids, file names, reasons, check messages) goes through `one_line` first (and `_esc` in
+the HTML page), so a file name cannot put terminal escapes, bidi overrides or a fake row into either. Files whose
+Canvas name reads as several students' are listed in full, first: they need the instructor.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from grader.gradebook import EXERCISE_ORDER, format_number
+from grader.neutral import one_line
 from grader.results import ResultsError, read_json
 
 BIN_LABELS = tuple(f"{10 * i}-{10 * i + 9}%" for i in range(10)) + ("100%",)
@@ -71,13 +76,13 @@ def check_failures(results: list[dict]) -> tuple[CheckFailures, ...]:
         if result.get("error"):
             continue  # a file that could not be graded ran no check
         for test in result.get("tests", []):
-            name = test.get("name", "?")
+            name = one_line(test.get("name", "?"))
             ran[name] += 1
             visibility[name] = test.get("visibility", "visible")
             if test.get("status") != "passed":
                 failed[name] += 1
                 line = next((s.strip() for s in str(test.get("output", "")).splitlines() if s.strip()), "")
-                messages.setdefault(name, Counter())[line[:160]] += 1
+                messages.setdefault(name, Counter())[one_line(line[:160])] += 1
     rows = [CheckFailures(name, visibility[name], failed[name], ran[name],
                           min(messages[name].items(), key=lambda kv: (-kv[1], kv[0]))[0]) for name in failed]
     return tuple(sorted(rows, key=lambda c: (-c.failed / c.ran, -c.failed, c.name)))
@@ -110,14 +115,26 @@ def _headline(rows: list[dict], seed: int) -> str:
 
 
 def _zero_rows(rows: list[dict]) -> list[dict]:
-    """Rows that earned nothing: files that could not be graded or used, and submissions that passed no check."""
-    return [r for r in rows if r["status"] != "graded" or float(r["score"]) == 0]
+    """Rows that earned nothing: files that could not be graded or used, and submissions that passed no check
+    (but the ambiguous ones, which have a section of their own)."""
+    return [r for r in rows if r["status"] != "ambiguous" and (r["status"] != "graded" or float(r["score"]) == 0)]
+
+
+def _ambiguous_rows(rows: list[dict]) -> list[dict]:
+    """Files filed under nobody because their Canvas name reads as several students'."""
+    return [r for r in rows if r["status"] == "ambiguous"]
+
+
+AMBIGUOUS_TITLE = "Not graded: whose file is it? (the Canvas file name reads as several students')"
 
 
 def summary_text(rows: list[dict], results: dict, *, seed: int) -> str:
     """The plain-text summary; see the module docstring."""
     n = format_number
     lines = [f"Batch summary: {_headline(rows, seed)}"]
+    unsure = _ambiguous_rows(rows)
+    if unsure:
+        lines += ["", f"{AMBIGUOUS_TITLE}:"] + [f"  {one_line(r['file'])}: {one_line(r['reason'])}" for r in unsure]
     for st in exercise_stats(rows, results):
         lines += ["", f"{st.exercise}: {st.count} submissions, {st.errors} could not be graded, "
                       f"max {n(st.max_score)} points",
@@ -136,7 +153,7 @@ def summary_text(rows: list[dict], results: dict, *, seed: int) -> str:
     if problems:
         lines += ["", "Score 0, and why:"]
         for row in problems[:TEXT_PROBLEMS]:
-            lines.append(f"  {row['student_id'] or '?'}  {row['file']}: {row['reason']}")
+            lines.append(f"  {one_line(row['student_id'] or '?')}  {one_line(row['file'])}: {one_line(row['reason'])}")
         if len(problems) > TEXT_PROBLEMS:
             lines.append(f"  ... and {len(problems) - TEXT_PROBLEMS} more (see gradebook.csv)")
     return "\n".join(lines)
@@ -144,7 +161,8 @@ def summary_text(rows: list[dict], results: dict, *, seed: int) -> str:
 
 # ----------------------------------------------------------------------------------------------- HTML page
 def _esc(text) -> str:
-    return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """HTML-escaped, and on one plain line (see `one_line`)."""
+    return (one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             .replace('"', "&quot;").replace("'", "&#39;"))
 
 
@@ -188,6 +206,10 @@ def summary_html(rows: list[dict], results: dict, *, seed: int) -> str:
     """The static summary page; see the module docstring."""
     n = format_number
     body = [f"<h1>Batch summary</h1><p>{_esc(_headline(rows, seed))}</p>"]
+    if _ambiguous_rows(rows):
+        body.append(f"<section><h2>{_esc(AMBIGUOUS_TITLE)}</h2><table><tr><th>file</th><th>reason</th></tr>")
+        body.extend(f"<tr><td>{_esc(r['file'])}</td><td>{_esc(r['reason'])}</td></tr>" for r in _ambiguous_rows(rows))
+        body.append("</table></section>")
     for st in exercise_stats(rows, results):
         body.append(f'<section><h2>{_esc(st.exercise)}</h2><table><tr><th>submissions</th><th>not graded</th>'
                     f'<th>min</th><th>median</th><th>mean</th><th>max</th><th>points</th></tr><tr>'

@@ -187,3 +187,37 @@ def test_feedback_text_when_every_check_failed_alike():
     result = {"tests": [check("a", False, output="not implemented yet"),
                         check("b", False, output="not implemented yet")]}
     assert feedback_text(row, result) == "0/6 points. Every check failed: not implemented yet"
+
+
+def test_identities_that_a_spreadsheet_would_run_leave_their_row_out(tmp_path):
+    batch = make_batch(tmp_path / "b", ids=("=1+1", "@jdoe", "asmith"))
+    for fmt, column in (("canvas", 3), ("moodle", 0), ("csv", 0)):
+        report = export_batch(batch, fmt)
+        table = read_csv(report.path)
+        ids = [r[column] for r in table[1 + (fmt == "canvas"):]]
+        assert ids == ["asmith"], fmt  # exact, and only the row that needs no change
+        assert sum("must reach the LMS exactly" in w for w in report.warnings) == 2, fmt
+    table = read_csv(export_batch(batch, "csv").path)
+    assert table[1] == ["asmith", "nameasmith", "0", "", "0", "26"]
+
+
+def test_names_and_feedback_are_plain_formula_safe_cells(tmp_path):
+    batch = make_batch(tmp_path / "b", ids=("ann@uni.edu", "bo@uni.edu", "cy@uni.edu"))
+    book = json.loads((batch / "gradebook.json").read_text())
+    for row in book["rows"]:
+        row["name"] = "=HYPERLINK(\"x\")\x1b[31m" if row["student_id"] == "bo@uni.edu" else row["name"]
+        row["reason"] = "-1+1\nfake row" if row["status"] == "error" else row["reason"]
+    (batch / "gradebook.json").write_text(json.dumps(book))
+    table = read_csv(export_batch(batch, "moodle").path)
+    by_id = {r[0]: r for r in table[1:]}
+    assert by_id["bo@uni.edu"][1] == "'=HYPERLINK(\"x\")\\x1b[31m"
+    assert by_id["ann@uni.edu"][5] == "0/20 points. Not graded: -1+1\\x0afake row"
+    assert all(not c.startswith(("=", "+", "-", "@")) or c.lstrip("-").isdigit() for r in table for c in r)
+
+
+def test_gradescope_leaves_out_ids_that_are_not_plain_folder_names(tmp_path):
+    batch = make_batch(tmp_path / "b", ids=("..", "a\\x0ab", "ok"))
+    report = export_batch(batch, "gradescope")
+    assert sorted(p.parent.parent.name for p in report.path.rglob("results.json")) == ["a\\x0ab", "ok"]
+    assert sum("cannot be a folder name" in w for w in report.warnings) == 1  # "a\x0ab" is already plain
+    assert not (tmp_path / "b" / "exports" / "exercise3").exists()

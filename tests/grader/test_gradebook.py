@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from grader.gradebook import (COLUMNS, csv_text, failure_reason, format_number, read_gradebook, result_row,
-                              write_gradebook, write_text_atomic)
+from grader.gradebook import (COLUMNS, csv_text, failure_reason, format_number, problem_row, read_gradebook,
+                              result_row, write_gradebook, write_text_atomic)
 from grader.results import ResultsError
 
 
@@ -62,3 +62,23 @@ def test_csv_quotes_and_atomic_write(tmp_path):
     assert text == 'a,b\n"x, y","say ""hi"""\n1.5,\n'
     path = write_text_atomic(text, tmp_path / "sub" / "f.csv")
     assert path.read_text() == text and [p.name for p in path.parent.iterdir()] == ["f.csv"]
+
+
+def test_csv_cells_a_student_influences_never_run_as_formulas():
+    rows = [['=HYPERLINK("x","y")', "@SUM(A1)", "+1", "-2+3", "\tx", "\rx", "ok", -1.5, 12.0, True, "-7", "-0.25"]]
+    text = csv_text([f"c{i}" for i in range(12)], rows)
+    assert text.splitlines()[1] == ("\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\",'@SUM(A1),'+1,'-2+3,\\x09x,\\x0dx,ok,-1.5,"
+                                    "12,yes,-7,-0.25")
+    assert csv_text(["id"], [["=1+1"]], exact=(0,)) == "id\n=1+1\n"  # the caller vets exact columns
+    assert csv_text(["=title"], []) == "=title\n"  # the header names the LMS's columns: as given
+
+
+def test_rows_keep_student_text_on_one_plain_line():
+    from grader.layouts import Problem
+
+    row = result_row("s\x1b[2J1", "Ann\u202e", "exercise3", "s1/ex\n3.py", False,
+                     {"score": 1, "max_score": 2, "error": "cannot read s1/ex\x073.py\nmore"}, "r.json")
+    assert (row["student_id"], row["name"], row["file"], row["reason"]) == (
+        "s\\x1b[2J1", "Ann\\u202e", "s1/ex\\x0a3.py", "cannot read s1/ex\\x073.py")
+    flagged = problem_row(Problem("", "", "exercise3", "a_1_2_3_4_exercise3.py", "ambiguous ...", "ambiguous"), 5.0)
+    assert (flagged["status"], flagged["score"], flagged["max_score"]) == ("ambiguous", 0.0, 5.0)

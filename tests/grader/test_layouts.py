@@ -172,3 +172,120 @@ def test_renamed_notebook_is_known_by_its_release_metadata(tmp_path):
     found = discover(root, tmp_path / "scratch")
     assert [(s.exercise, s.label) for s in found.submissions] == [("exercise2", "ann/my_work.ipynb")]
     assert [p.label for p in found.problems] == ["ann/other.ipynb"]
+
+
+# ---- untrusted input files (issue #9) --------------------------------------------------------------------------
+
+def test_canvas_candidates_anchor_on_a_word_name_and_see_every_split():
+    from grader.layouts import canvas_candidates
+    from grader.canvas import ambiguity
+
+    assert canvas_candidates("smithbob_LATE_340934_208491007_exercise3.py") == [
+        ("smithbob", "340934", 208491007, True, "exercise3.py")]  # LATE in the name or not: one reading
+    assert canvas_candidates("smith bob_1_2_exercise3.py") == []  # Canvas names hold word characters only
+    attack = canvas_candidates("mallory_222_999999999_111_5555_exercise3.py")
+    assert [r.user_id for r in attack] == ["222", "999999999", "111"]
+    assert ambiguity(attack).startswith("ambiguous Canvas file name: it reads as user 222 (mallory), file "
+                                        "111_5555_exercise3.py; or user 999999999")
+    honest = canvas_candidates("smithbob_340934_208490284_exercise_3_1_final.py")
+    assert [r.user_id for r in honest] == ["340934", "3"] and ambiguity(honest)  # flagged, never guessed
+    same = canvas_candidates("bob_7_8_9_7_exercise3.py")  # every reading is user 7 ... or 9
+    assert ambiguity(same) and ambiguity(canvas_candidates("bob_7_1_exercise3.py")) == ""
+
+
+def test_ambiguous_canvas_name_is_filed_under_nobody(tmp_path):
+    root = tmp_path / "subs"
+    put(root, "victimvic_222_900001_exercise3.py")
+    put(root, "mallory_222_999999999_111_5555_exercise3.py")
+    found = discover(root, tmp_path / "scratch")
+    assert [(s.student, s.label) for s in found.submissions] == [("222", "victimvic_222_900001_exercise3.py")]
+    (problem,) = found.problems
+    assert (problem.student, problem.exercise, problem.status) == ("", "exercise3", "ambiguous")
+    assert found.superseded == () and found.layout == "canvas"
+
+
+def test_links_in_folders_are_refused_not_followed(tmp_path):
+    secret = put(tmp_path / "private", "solution.py", "print('answer')\n")
+    root = tmp_path / "subs"
+    put(root, "ann/exercise3.py")
+    (root / "bob").mkdir()
+    (root / "bob" / "exercise3.py").symlink_to(secret)
+    (root / "cy").mkdir()
+    (root / "cy" / "work").symlink_to(secret.parent, target_is_directory=True)
+    (root / "dee").symlink_to(secret.parent, target_is_directory=True)
+    (root / "smithbob_340934_208490284_exercise4.py").symlink_to(secret)
+    found = discover(root, tmp_path / "scratch")
+    assert [s.student for s in found.submissions] == ["ann"]
+    reasons = {(p.student, p.label): p.reason for p in found.problems}
+    assert reasons == {
+        ("340934", "smithbob_340934_208490284_exercise4.py"):
+            f"smithbob_340934_208490284_exercise4.py is a symbolic link (to {secret}); the grader does not "
+            f"follow links",
+        ("bob", "bob/exercise3.py"): f"exercise3.py is a symbolic link (to {secret}); the grader does not follow links",
+        ("cy", "cy/work"): f"work is a symbolic link (to {secret.parent}); the grader does not follow links",
+        ("dee", "dee"): f"dee is a symbolic link (to {secret.parent}); the grader does not follow links"}
+
+
+def test_nesting_depth_counts_from_submissions(tmp_path):
+    from grader.archive import ArchiveLimits
+
+    inner = tmp_path / "inner.zip"
+    with zipfile.ZipFile(inner, "w") as bundle:
+        bundle.writestr("exercise3.py", "x = 1\n")
+    root = tmp_path / "subs"
+    root.mkdir()
+    (root / "ann").mkdir()
+    with zipfile.ZipFile(root / "ann" / "outer.zip", "w") as bundle:
+        bundle.write(inner, "inner.zip")
+    with open_submissions(root, limits=ArchiveLimits(depth=2)) as found:
+        assert [s.label for s in found.submissions] == ["ann/outer.zip:inner.zip:exercise3.py"]
+    with open_submissions(root, limits=ArchiveLimits(depth=1)) as found:
+        assert found.submissions == ()
+        assert [(p.label, p.reason) for p in found.problems] == [
+            ("ann/outer.zip:inner.zip", "a zip inside 1 other zips: zips nested more than 1 deep are not opened; "
+                                        "not graded")]
+
+
+def test_any_failure_reading_one_student_is_that_students_row(tmp_path, monkeypatch):
+    import grader.discovery
+
+    root = tmp_path / "subs"
+    put(root, "ann/exercise3.py")
+    put(root, "bob/exercise3.py")
+    real = grader.discovery.walk
+
+    def walk(folder, depth):
+        if folder.name == "bob":
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(folder, depth)
+
+    monkeypatch.setattr(grader.discovery, "walk", walk)
+    found = discover(root, tmp_path / "scratch")
+    assert [s.student for s in found.submissions] == ["ann"]
+    assert [(p.student, p.reason) for p in found.problems] == [
+        ("bob", "could not read bob/: RecursionError: maximum recursion depth exceeded; not graded")]
+
+
+def test_deep_notebook_json_is_a_row_not_a_crash(tmp_path):
+    root = tmp_path / "subs"
+    put(root, "ann/notes.ipynb", "[" * 50_000 + "]" * 50_000)
+    put(root, "ann/exercise2.ipynb", '{"cells": [], "metadata": {"a": ' + "[" * 50_000 + "]" * 50_000 + "}}")
+    found = discover(root, tmp_path / "scratch")
+    assert found.submissions == ()
+    assert {(p.exercise, p.reason) for p in found.problems} == {
+        ("", "notes.ipynb: its JSON nests too deeply to be read (RecursionError); not graded"),
+        ("exercise2", "exercise2.ipynb: its JSON nests too deeply to be read (RecursionError); not graded")}
+
+
+def test_names_leave_discovery_on_one_plain_line(tmp_path):
+    root = tmp_path / "subs"
+    put(root, "an\x1b[31mn/exercise3\u202e.py")
+    put(root, "an\x1b[31mn/x\ny.py")
+    with zipfile.ZipFile(root / "an\x1b[31mn" / "a.zip", "w") as bundle:
+        bundle.writestr("bell\x07.txt", "")
+    found = discover(root, tmp_path / "scratch")
+    (sub,) = found.submissions
+    assert (sub.student, sub.label) == ("an\\x1b[31mn", "an\\x1b[31mn/exercise3\\u202e.py")
+    assert sub.path.name == "exercise3\u202e.py"  # the file itself is still found
+    assert [p.label for p in found.problems] == ["an\\x1b[31mn/a.zip", "an\\x1b[31mn/x\\x0ay.py"]
+    assert any("bell\\x07.txt" in i for i in found.ignored)

@@ -103,3 +103,17 @@ def test_histogram_svg_is_valid_svg_with_one_bar_per_bin():
     heights = [float(b.get("height")) for b in bars]
     assert heights[10] == max(heights) and heights[1] == 0.0
     assert abs(heights[0] / heights[10] - 3 / 5) < 1e-3  # bars are proportional to counts (to 1e-3)
+
+
+def test_ambiguous_canvas_files_come_first_in_full_and_names_are_plain():
+    flagged = dict(row("", 0.0, "ambiguous", reason="ambiguous Canvas file name: it reads as user 1 ..."),
+                   file="m_1_2_3_4_exercise3.py")
+    hostile = dict(row("f", 0.0, "error", reason="x\x1b[2J\ny.py matches no exercise"), file="f/x\x1b[2J\ny.py")
+    text = summary_text(ROWS + [flagged, hostile], RESULTS, seed=9)
+    lines = text.splitlines()
+    assert lines[2] == "Not graded: whose file is it? (the Canvas file name reads as several students'):"
+    assert lines[3] == "  m_1_2_3_4_exercise3.py: ambiguous Canvas file name: it reads as user 1 ..."
+    assert "  f  f/x\\x1b[2J\\x0ay.py: x\\x1b[2J\\x0ay.py matches no exercise" in lines
+    assert sum("m_1_2_3_4" in line for line in lines) == 1  # not again under "Score 0, and why"
+    page = summary_html(ROWS + [flagged, hostile], RESULTS, seed=9)
+    assert "whose file is it?" in page and "\x1b" not in page and "x\\x1b[2J\\x0ay.py" in page
