@@ -115,4 +115,4 @@ def jail_note(jail: dict) -> str | None:
                                           ("a private tmpfs", jail.get("tmpfs"))) if not present]
     if not jail or not lacking:
         return None
-    return f"note: this machine's sandbox has no {', no '.join(lacking)}; `grade doctor` says what that allows"
+    return f"note: this machine's sandbox lacks {' and '.join(lacking)}; `grade doctor` says what that allows"
