@@ -260,3 +260,39 @@ def test_an_installed_kit_does_not_carry_the_answers():
         tomllib = pytest.importorskip("tomli")  # pytest itself depends on tomli before 3.11
     found = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
     assert "solutions" not in " ".join(found["include"]) and set(found["include"]) >= {"grader*", "reference*"}
+
+
+AS_USER = '''
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+ready_r, ready_w = os.pipe()
+mapped_r, mapped_w = os.pipe()
+pid = os.fork()
+if pid == 0:  # uid 1000 in a user namespace of one id: no capability, as an instructor's own account has none
+    assert libc.unshare(0x10000000) == 0
+    os.write(ready_w, b"x")
+    os.read(mapped_r, 1)
+    os.setresgid(1000, 1000, 1000)
+    os.setresuid(1000, 1000, 1000)
+    os.execv(sys.executable, [sys.executable, *sys.argv[1:]])
+os.read(ready_r, 1)
+with open(f"/proc/{pid}/setgroups", "w") as f:
+    f.write("deny")
+for name in ("uid_map", "gid_map"):
+    with open(f"/proc/{pid}/{name}", "w") as f:
+        f.write(f"1000 {os.getuid() if name == 'uid_map' else os.getgid()} 1")
+os.write(mapped_w, b"x")
+sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+'''
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="this run is the unprivileged one already")
+def test_every_class_holds_for_a_grader_that_is_not_root(tmp_path):
+    """The attacks above again, with the grader as uid 1000 without any capability: no uid drop, the private
+    tmpfs in a user namespace of the worker's own. (A real second account would need a Python it can read.)"""
+    run = subprocess.run([sys.executable, "-c", AS_USER, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                          "--import-mode=importlib", "--basetemp", str(tmp_path / "t"), __file__],
+                         capture_output=True, text=True, cwd=ROOT, timeout=300,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    assert " passed" in run.stdout and " failed" not in run.stdout
