@@ -55,7 +55,7 @@ def main():
     wake_r, wake_w = socket.socketpair()
     wake_r.setblocking(False)
     wake_w.setblocking(False)
-    signal.set_wakeup_fd(wake_w.fileno())
+    signal.set_wakeup_fd(wake_w.fileno(), warn_on_full_buffer=False)  # a full buffer only means "wake up"
     signal.signal(signal.SIGCHLD, lambda signum, frame: None)
     signal.signal(signal.SIGTERM, _terminate)
     gc.freeze()  # forked workers then leave these objects to the collector untouched: fewer copied pages
