@@ -157,16 +157,20 @@ def run_checks(exercise: str, source: str, filename: str, *, seed: int, limits: 
     where = SourceMap.of(source, filename, cells)
     start = time.perf_counter()
     outcomes = []
+    from grader.compare import Diagnoses  # compare imports this module's CheckFailed
+
+    diagnoses = Diagnoses()  # a mistake is named only if it explains every failing case of its function
     with Sandbox(source, filename, limits, cells=[c + 1 for c, _ in cells] or None) as sandbox:
         guarded = HangGuard(sandbox)
         for chk in checks:
-            outcome = run_one(chk, guarded, seed, where)
-            outcomes.append(outcome)
-            if on_result is not None:
-                on_result(outcome)
+            with diagnoses.during(chk.info.name):
+                outcomes.append(run_one(chk, guarded, seed, where))
         output = quoted_output(sandbox.output)
         notes = tuple(printable(cell_note(failure, where)) for failure in sandbox.cell_failures or ())
         notes += tuple(note for note in (jail_note(sandbox.jail),) if note)
+    outcomes = diagnoses.settle(outcomes)
+    for outcome in outcomes if on_result is not None else ():
+        on_result(outcome)
     return Run(outcomes, time.perf_counter() - start, output, notes)
 
 

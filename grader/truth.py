@@ -20,7 +20,8 @@ release ships the forward passes only: there `conv2d_backward` is None and the n
 - `conv_db(delta)` -> dJ/db (F,).
 - `rotated_kernel(kernel)` -> the kernel rotated by 180°, as the response of the forward conv to an impulse.
 
-`conv_length` and `conv_out` help the checks draw conv shapes (e.g. sizes the stride does not divide).
+`conv_length`, `conv_sizes` and `conv_out` help the checks draw conv shapes (e.g. sizes the stride does not
+divide, with the largest remainder s - 1).
 
 A conv layer is linear in x, in w and in b, so its derivative does not depend on the point: we differentiate at 0,
 where the perturbed outputs are exactly h*(...) and rounding is smallest (the truth is then good to ~1e-12).
@@ -181,18 +182,39 @@ def rotated_kernel(kernel: np.ndarray) -> np.ndarray:
 
 
 def conv_length(rng: np.random.Generator, kernel: int, stride: int, padding: int, *, lo: int = 3, hi: int = 8,
-                ragged: bool | None = False) -> int:
+                ragged: bool | None = False, remainder: int | None = None, min_out: int = 1,
+                avoid: int | None = None) -> int:
     """Draw an input length H in [lo, hi] that a conv with this kernel/stride/padding can read (H + 2p >= k).
 
     ragged=True: (H + 2p - k) % s != 0 (rows the forward pass never reads; needs input_size); False: == 0;
-    None: either. Raises ValueError if no length in the range qualifies.
+    None: either. remainder: exactly this (H + 2p - k) % s (overrides ragged; s - 1 is the largest: the most
+    unread rows). min_out: at least this many output positions (2: a stride shows between two entries).
+    avoid: a length not to draw when another qualifies (H != W). Raises ValueError if no length qualifies.
     """
-    fits = [h for h in range(lo, hi + 1) if h + 2 * padding >= kernel and
-            (ragged is None or ((h + 2 * padding - kernel) % stride != 0) == ragged)]
-    if not fits:
+    def fits(h):
+        if h + 2 * padding < kernel or conv_out(h, kernel, stride, padding) < min_out:
+            return False
+        left = (h + 2 * padding - kernel) % stride
+        if remainder is not None:
+            return left == remainder
+        return ragged is None or (left != 0) == ragged
+
+    lengths = [h for h in range(lo, hi + 1) if fits(h)]
+    if not lengths:
         raise ValueError(f"no input length in [{lo}, {hi}] for kernel {kernel}, stride {stride}, padding {padding}"
-                         f", ragged={ragged}")
-    return int(rng.choice(fits))
+                         f", ragged={ragged}, remainder={remainder}, min_out={min_out}")
+    lengths = [h for h in lengths if h != avoid] or lengths
+    return int(rng.choice(lengths))
+
+
+def conv_sizes(rng: np.random.Generator, kernel, stride: int, padding: int, *, remainders=(0, 0), lo: int = 3,
+               hi: int = 8, min_out: int = 2) -> tuple[int, int]:
+    """Draw an input size (H, W) with these exact remainders (H + 2p - KH) % s, (W + 2p - KW) % s, at least
+    `min_out` output positions on each axis, and H != W whenever that is possible: the checks' fixed structure."""
+    kh, kw = (kernel, kernel) if np.isscalar(kernel) else (int(kernel[0]), int(kernel[1]))
+    h = conv_length(rng, kh, stride, padding, lo=lo, hi=hi, remainder=remainders[0], min_out=min_out)
+    w = conv_length(rng, kw, stride, padding, lo=lo, hi=hi, remainder=remainders[1], min_out=min_out, avoid=h)
+    return h, w
 
 
 def conv_out(length: int, kernel: int, stride: int, padding: int) -> int:

@@ -35,6 +35,7 @@ class Variants(Mapping):
     def __init__(self, builders: dict[str, Callable[[], np.ndarray | dict | None]]):
         self._builders = dict(builders)
         self._answers: dict[str, np.ndarray] | None = None
+        self._causes: dict[str, dict[str, str]] = {}
 
     def _resolve(self) -> dict[str, np.ndarray]:
         if self._answers is None:
@@ -51,7 +52,18 @@ class Variants(Mapping):
                     key = (answer.shape, np.round(answer, 9).tobytes())  # equal answers up to rounding
                     groups.setdefault(key, ({}, answer))[0].setdefault(mistake, mistake + suffix)
             self._answers = {", or: ".join(names.values()): answer for names, answer in groups.values()}
+            self._causes = {", or: ".join(names.values()): dict(names) for names, _ in groups.values()}
         return self._answers
+
+    def causes(self, name: str) -> dict[str, str]:
+        """The mistakes merged into the entry `name`: {mistake (builder key): its name as shown}."""
+        self._resolve()
+        return dict(self._causes.get(name, {}))
+
+    def applicable(self) -> set[str]:
+        """The mistakes (builder keys) that can show on this case: those that built an answer."""
+        self._resolve()
+        return {mistake for names in self._causes.values() for mistake in names}
 
     def __getitem__(self, mistake):
         return self._resolve()[mistake]
@@ -183,6 +195,18 @@ def conv_dx_variants(delta, w, stride, padding, input_size):
             memo["r"] = full(delta, w)
         return memo["r"]
 
+    size = tuple(input_size) if input_size is not None else plain
+
+    def padded():
+        """The right answer at the padded input's size (H+2p, W+2p), before any crop."""
+        return _fit(right(), 0, (size[0] + 2 * p, size[1] + 2 * p))
+
+    def dilated_kernel():
+        """dJ/d(padded input) when the input row read is i*s + p*s: the kernel dilated by s."""
+        wd = np.zeros(w.shape[:2] + ((kh - 1) * s + 1, (kw - 1) * s + 1))
+        wd[..., ::s, ::s] = w
+        return ref_dx(delta, wd, s, ((ho - 1) * s + wd.shape[2], (wo - 1) * s + wd.shape[3]))
+
     grow = input_size is not None and (input_size[0] + 2 * p > natural[0] or input_size[1] + 2 * p > natural[1])
     no_crop = (input_size[0] + 2 * p, input_size[1] + 2 * p) if input_size is not None else None
     return Variants({
@@ -211,6 +235,14 @@ def conv_dx_variants(delta, w, stride, padding, input_size):
         f"padding {p} was not cropped from the result": _skip(p > 0, lambda: _fit(right(), 0, no_crop)),
         f"padding {p} was cropped only at the top and left":
             _skip(p > 0, lambda: _fit(right(), 0, no_crop)[..., p:, p:]),
+        "the padding crop a[..., p:-p, p:-p] is empty when padding is 0 (crop with a[..., p:p+H, p:p+W])":
+            _skip(p == 0, lambda: np.zeros((delta.shape[0], c, 0, 0))),
+        f"the padding crop was hard-coded to 1 (crop padding = {p} from each side)":
+            _skip(p != 1 and min(size) + 2 * p > 2, lambda: padded()[..., 1:-1, 1:-1]),
+        f"padding {p} was cropped only at the bottom/right, as if the input were already padded "
+        f"(crop it from both sides)": _skip(p > 0, lambda: padded()[..., :size[0], :size[1]]),
+        f"stride {s}: the stride was also applied to the kernel offset (the window starts at i*s and reads "
+        f"rows i*s + p, not i*s + p*s)": _skip(s > 1 and max(kh, kw) > 1, lambda: _fit(dilated_kernel(), p, size)),
         "input_size was ignored (the rows/columns the forward pass never read must be zeros)":
             _skip(grow, lambda: _fit(right(), p, None)),
         "the rows/columns the forward pass never read were put at the top/left instead of the bottom/right":
@@ -233,6 +265,15 @@ def conv_dw_variants(delta, a_prev, kernel, stride, padding):
     def right():
         return ref_dw(delta, a_prev, kernel, s, p)
 
+    def offset_strided():
+        """dw[f, c, p, q] read from rows i*s + p*s: every s-th entry of the gradient of a kernel dilated by s
+        (rows past the padded input read as zeros)."""
+        kd = ((kh - 1) * s + 1, (kw - 1) * s + 1)
+        reach = ((ho - 1) * s + kd[0], (wo - 1) * s + kd[1])
+        big = np.zeros(a_pad.shape[:2] + (max(reach[0], a_pad.shape[2]), max(reach[1], a_pad.shape[3])))
+        big[..., :a_pad.shape[2], :a_pad.shape[3]] = a_pad
+        return ref_dw(delta, big[..., :reach[0], :reach[1]], kd, s)[..., ::s, ::s]
+
     return Variants({
         "the result is rotated by 180° (correlate the padded input with the residual, do not rotate)":
             lambda: rot(right()),
@@ -252,6 +293,11 @@ def conv_dw_variants(delta, a_prev, kernel, stride, padding):
                   np.zeros((f, c, max(hk, 0), max(wk, 0)))),
         f"the padding {p} of a_prev was forgotten (or put only at the bottom/right)":
             _skip(p > 0, lambda: ref_dw(delta, _pad(a_prev, 0, 2 * p), kernel, s)),
+        f"the padding was hard-coded to 1 (pad a_prev by padding = {p})":
+            _skip(p != 1 and hh + 2 >= (ho - 1) * s + kh and ww + 2 >= (wo - 1) * s + kw,
+                  lambda: ref_dw(delta, _pad(a_prev, 1)[..., :(ho - 1) * s + kh, :(wo - 1) * s + kw], kernel, s)),
+        f"stride {s}: the stride was also applied to the kernel offset (kernel entry p reads row i*s + p, "
+        f"not i*s + p*s)": _skip(s > 1 and max(kh, kw) > 1, lambda: offset_strided()),
         "not summed over the batch: one gradient per example": _skip(n > 1, lambda: np.stack(
             [ref_dw(delta[i:i + 1], a_prev[i:i + 1], kernel, s, p) for i in range(n)])),
         "not summed over the batch: only the first example counts":
@@ -271,6 +317,8 @@ def conv_db_variants(delta):
     return Variants({
         "not summed over the batch: one row per example": lambda: np.stack([conv_db(d[None]) for d in delta]),
         "not summed over the batch: only the first example counts": _skip(n > 1, lambda: conv_db(delta[:1])),
+        "not summed over the batch: only the last example counts (overwritten instead of added)":
+            _skip(n > 1, lambda: conv_db(delta[-1:])),
         f"averaged over the batch instead of summed (divided by N = {n})": _skip(n > 1, lambda: conv_db(delta) / n),
         "not summed over the positions (only over the batch)": lambda: delta.sum(axis=0),
         "averaged over the positions instead of summed": lambda: conv_db(delta) / (ho * wo),

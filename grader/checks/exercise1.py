@@ -15,8 +15,8 @@ from grader.checking import CheckFailed, check
 from grader.checks.exercise1_known import KNOWN, LENET5_KNOWN, MODERN_KNOWN
 from grader.checks.exercise1_truth import (conv_truth, dense_params_truth, ints, lenet5_truth, macs_truth,
                                            memory_truth, modern_truth, network_cases, output_size_truth,
-                                           random_table, rbf_params_truth, rectangular, subsample_connections_truth,
-                                           subsample_params_truth)
+                                           random_table, rbf_params_truth, rectangular, remainder_size,
+                                           subsample_connections_truth, subsample_params_truth, subsample_window_truth)
 from grader.compare import describe, expect_int
 
 SUMMED = ("conv_macs", "activation_memory")  # asked layer by layer: seed 002's bottleneck sums two layers
@@ -104,9 +104,8 @@ def test_output_size_stride(submission, rng):
 
 @check("conv_output_size: stride 3, padding 2, with a remainder", points=1, hidden=True)
 def test_output_size_remainder(submission, rng):
-    kernel, size = ints(rng, 2, 7), ints(rng, 8, 40)
-    size += int((size + 4 - kernel) % 3 == 0)  # leave a remainder: the last rows are never read
-    ask(submission, output_size_truth(size, kernel, 3, 2))
+    kernel = ints(rng, 2, 7)  # the largest remainder, 2: the last rows are never read, and rounding up shows
+    ask(submission, output_size_truth(remainder_size(rng, kernel, 3, 2, 8, 40), kernel, 3, 2))
 
 
 @check("conv_output_size: every layer of a random 3-layer net", points=2, hidden=True)
@@ -195,6 +194,11 @@ def test_subsample_connections_random(submission, rng):
 @check("subsample_connections: size 3, rectangular output (tuple)", points=1, hidden=True)
 def test_subsample_connections_rectangular(submission, rng):
     ask(submission, subsample_connections_truth(ints(rng, 1, 32), 3, rectangular(rng, 2, 30)))
+
+
+@check("subsample_connections: rectangular window (tuple)", points=1, hidden=True)
+def test_subsample_connections_window(submission, rng):
+    ask(submission, subsample_window_truth(ints(rng, 1, 32), rectangular(rng, 2, 5), rectangular(rng, 2, 30)))
 
 
 @check("dense_params: LeNet-5 F6 (120 -> 84)", points=1)

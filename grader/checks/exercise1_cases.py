@@ -14,7 +14,8 @@ import numpy as np
 
 from grader.checks.exercise1_truth import (C3_LISTS, conv_truth, dense_params_truth, ints, lenet5_truth,
                                            macs_truth, memory_truth, modern_truth, output_size_truth,
-                                           rbf_params_truth, subsample_connections_truth, subsample_params_truth)
+                                           rbf_params_truth, remainder_size, subsample_connections_truth,
+                                           subsample_params_truth)
 
 POOL = 4  # literal cases per public check that draws its case at random
 KNOWN_FILE = Path(__file__).with_name("exercise1_known.py")
@@ -22,7 +23,7 @@ KNOWN_FILE = Path(__file__).with_name("exercise1_known.py")
 PUBLIC_DRAWS = {  # public checks whose case is drawn at random: POOL cases each, drawn once, shipped as literals
     "test_output_size_plain": lambda rng: output_size_truth(ints(rng, 8, 40), ints(rng, 2, 7), 1, 0, keywords=False),
     "test_output_size_padding": lambda rng: output_size_truth(ints(rng, 8, 40), ints(rng, 2, 7), 1, ints(rng, 1, 2)),
-    "test_output_size_stride": lambda rng: output_size_truth(ints(rng, 8, 40), ints(rng, 2, 7), ints(rng, 2, 3), 0),
+    "test_output_size_stride": lambda rng: stride_case(rng, ints(rng, 2, 7), ints(rng, 2, 3)),
     "test_conv_params_one_map": lambda rng: conv_truth("conv_params", 1, ints(rng, 2, 8), ints(rng, 2, 7)),
     "test_conv_params_maps": lambda rng: conv_truth("conv_params", ints(rng, 2, 8), ints(rng, 2, 16), ints(rng, 2, 7)),
     "test_conv_connections_maps": lambda rng: conv_truth("conv_connections", ints(rng, 2, 8), ints(rng, 2, 16),
@@ -33,6 +34,11 @@ PUBLIC_DRAWS = {  # public checks whose case is drawn at random: POOL cases each
     "test_macs_random": lambda rng: macs_truth([(ints(rng, 2, 16), ints(rng, 2, 32), ints(rng, 2, 7),
                                                  ints(rng, 2, 30))]),
 }
+def stride_case(rng, kernel, stride):
+    """A stride case whose size leaves the largest remainder s - 1, so a ceiling or round() differs from //."""
+    return output_size_truth(remainder_size(rng, kernel, stride, 0, 8, 40), kernel, stride, 0)
+
+
 PUBLIC_FIXED = {  # public checks of one fixed case
     "test_conv_params_c3": lambda: conv_truth("conv_params", 6, 16, 5, connections=C3_LISTS),
     "test_conv_connections_c1": lambda: conv_truth("conv_connections", 1, 6, 5, 28),

@@ -107,15 +107,40 @@ def output_size_truth(size, kernel, stride, padding, *, keywords=True):
                 f"size {size}, kernel {kernel}, stride {stride}, padding {padding}", want, slips)
 
 
+def rounding_shows(size, kernel, stride, padding):
+    """True when (size + 2p - k) leaves the largest remainder s - 1 and round() (half to even) then rounds up:
+    // differs from a ceiling and from round() on this axis (at s = 2 that needs an odd quotient)."""
+    left = size + 2 * padding - kernel
+    return stride > 1 and left >= 0 and left % stride == stride - 1 and round(left / stride) != left // stride
+
+
+def remainder_size(rng, kernel, stride, padding, low, high):
+    """A size in [low, high] on which rounding shows (rounding_shows), drawn with rng."""
+    sizes = [n for n in range(low, high + 1) if rounding_shows(n, kernel, stride, padding)]
+    if not sizes:
+        raise GraderBug(f"no size in [{low}, {high}] leaves remainder {stride - 1} for kernel {kernel}")
+    return int(rng.choice(sizes))
+
+
 def network_cases(rng):
-    """conv_output_size cases for every layer and axis of a random 3-layer network, counted on the built net."""
+    """conv_output_size cases for every layer and axis of a random 3-layer network, counted on the built net.
+
+    Fixed structure, sizes drawn: the first layer pads (1 or 2, stride 1), the second strides (2 or 3, no padding)
+    with the largest remainder on its rows (a ceiling or round() differs from //), the third is drawn freely."""
     shape, spec = (1, ints(rng, 16, 40), ints(rng, 16, 40)), []
     size = shape[1:]
-    for _ in range(3):  # each kernel fits what the previous layers leave; strides keep it >= 3 if they can
-        kernel, padding = tuple(ints(rng, 1, min(5, n)) for n in size), ints(rng, 0, 2)
-        stride = ints(rng, 1, 3)
-        while stride > 1 and min(conv_size(n, k, stride, padding) for n, k in zip(size, kernel)) < 3:
-            stride -= 1
+    for layer in range(3):
+        if layer == 0:
+            kernel, stride, padding = tuple(ints(rng, 1, min(5, n)) for n in size), 1, ints(rng, 1, 2)
+        elif layer == 1:
+            stride, padding = ints(rng, 2, 3), 0
+            rows = [k for k in range(1, min(5, size[0]) + 1) if rounding_shows(size[0], k, stride, padding)]
+            kernel = (int(rng.choice(rows)), ints(rng, 1, min(5, size[1])))
+        else:  # each kernel fits what the previous layers leave; strides keep it >= 3 if they can
+            kernel, padding = tuple(ints(rng, 1, min(5, n)) for n in size), ints(rng, 0, 2)
+            stride = ints(rng, 1, 3)
+            while stride > 1 and min(conv_size(n, k, stride, padding) for n, k in zip(size, kernel)) < 3:
+                stride -= 1
         spec.append({"kind": "conv", "out_maps": 2, "kernel": kernel, "stride": stride, "padding": padding})
         size = tuple(conv_size(n, k, stride, padding) for n, k in zip(size, kernel))
     counts = count_model(build_model(spec, np.random.default_rng(0), shape), shape)
@@ -181,6 +206,24 @@ def subsample_connections_truth(maps, size, out_size):
                 f"{maps} maps, window {size}, out_size {out_size}", want,
                 {"bias forgotten (size*size + 1 connections per output unit)": want - maps * positions,
                  "window size not squared": maps * positions * (size + 1),
+                 "not multiplied by the output size": want // positions})
+
+
+def subsample_window_truth(maps, window, out_size):
+    """subsample_connections with a rectangular (sh, sw) window. The reference S-layer has square windows only, so
+    this counts a built conv layer whose units have the S-layer's links: output map m reads input map m alone
+    through an sh x sw window, plus its bias (checked against the S-layer's count on a square window)."""
+    (sh, sw), positions = pair(window), int(np.prod(pair(out_size)))
+    own = [[m] for m in range(maps)]
+    if conv_count(maps, maps, sh, out_size, connections=own).connections != subsample_count(maps, sh,
+                                                                                               out_size).connections:
+        raise GraderBug("an S-layer and a conv layer of one input map per output map count different connections")
+    want = conv_count(maps, maps, (sh, sw), out_size, connections=own).connections
+    return Case("subsample_connections", (((maps, window, out_size), {}),),
+                f"{maps} maps, window {window}, out_size {out_size}", want,
+                {"bias forgotten (sh*sw + 1 connections per output unit)": want - maps * positions,
+                 "window counted as square (sh * sh)": maps * positions * (sh * sh + 1),
+                 "window counted as square (sw * sw)": maps * positions * (sw * sw + 1),
                  "not multiplied by the output size": want // positions})
 
 

@@ -40,7 +40,7 @@ def test_upsample_size3(submission, rng):
 
 @check("upsample: size 4, batch and maps", points=1, hidden=True)
 def test_upsample_size4(submission, rng):
-    upsample_case(submission, rng, 4, batch=(2, 3), maps=(1, 2), cells=(1, 2))
+    upsample_case(submission, rng, 4, batch=(2, 3), maps=(1, 2), cells=(2, 3))
 
 
 # ---------------------------------------------------------------- avg_pool_backward
@@ -68,13 +68,23 @@ def test_avg_size3(submission, rng):
 
 @check("avg_pool_backward: size 4, batch and maps", points=1, hidden=True)
 def test_avg_size4(submission, rng):
-    avg_case(submission, rng, 4, batch=(2, 3), maps=(1, 2), cells=(1, 2))
+    avg_case(submission, rng, 4, batch=(2, 3), maps=(1, 2), cells=(2, 3))
 
 
 # ---------------------------------------------------------------- max_pool_backward
-def max_case(submission, rng, size, values, **ranges):
+def off_diagonal(rng, x, size):
+    """x with the maximum of one window, drawn at random, moved to its row 0, column 1 (swapped with what was
+    there): a window whose maximum is off the diagonal, so that a row/column mix-up shows under every seed."""
+    n, c, i, j = (int(rng.integers(d)) for d in (x.shape[0], x.shape[1], x.shape[2] // size, x.shape[3] // size))
+    window = x[n, c, i * size:(i + 1) * size, j * size:(j + 1) * size]  # a view: the swap changes x
+    top = np.unravel_index(int(np.argmax(window)), window.shape)
+    window[top], window[0, 1] = window[0, 1], window[top]
+    return x
+
+
+def max_case(submission, rng, size, values, rest=(0, 0), **ranges):
     shape = draw_shape(rng, size, **ranges)
-    delta, x = rng.standard_normal(shape), values(rng, input_shape(shape, size))
+    delta, x = rng.standard_normal(shape), off_diagonal(rng, values(rng, input_shape(shape, size, rest)), size)
     want = truth_max(delta, x, size)
     got = submission.call("max_pool_backward", delta, x, size)
     expect_array(got, want, case=shapes(shape, size) + f", x {x.shape}", variants=max_mistakes(delta, x, size))
@@ -92,7 +102,7 @@ def test_max_batch(submission, rng):
 
 @check("max_pool_backward: ties (x in {0, 1, 2}), size 2", points=2)
 def test_max_ties(submission, rng):
-    max_case(submission, rng, 2, tied_values, batch=(1, 2), maps=(1, 2), cells=(3, 4))
+    max_case(submission, rng, 2, lambda r, s: tied_values(r, s, size=2), batch=(1, 2), maps=(1, 2), cells=(3, 4))
 
 
 @check("max_pool_backward: size 3, non-square maps", points=2, hidden=True)
@@ -102,13 +112,31 @@ def test_max_size3(submission, rng):
 
 @check("max_pool_backward: many ties (x in {0, 1}), size 3", points=2, hidden=True)
 def test_max_many_ties(submission, rng):
-    max_case(submission, rng, 3, lambda r, s: tied_values(r, s, levels=2), batch=(2, 3), maps=(1, 2),
+    max_case(submission, rng, 3, lambda r, s: tied_values(r, s, levels=2, size=3), batch=(2, 3), maps=(1, 2),
              cells=(2, 2), square=True)
 
 
 @check("max_pool_backward: every input negative", points=1, hidden=True)
 def test_max_negative(submission, rng):
     max_case(submission, rng, 2, lambda r, s: distinct_values(r, s, -3.0, -1.0), batch=(1, 2), maps=(1, 3))
+
+
+@check("max_pool_backward: size 2, odd H and W (the last row and column get 0)", points=1, hidden=True)
+def test_max_rest_size2(submission, rng):
+    """The windows do not tile x: the rows/columns past the last full window are in no window, dx = 0 there."""
+    max_case(submission, rng, 2, distinct_values, rest=(1, 1), batch=(1, 2), maps=(1, 2))
+
+
+@check("max_pool_backward: size 3, 2 rows and 1 column past the last window", points=2, hidden=True)
+def test_max_rest_size3(submission, rng):
+    """The largest remainder (size - 1) on the rows; every value past the windows is larger than any inside."""
+    def values(r, shape):
+        x = distinct_values(r, shape)
+        x[:, :, -2:, :] += 10.0
+        x[:, :, :, -1:] += 10.0
+        return x
+
+    max_case(submission, rng, 3, values, rest=(2, 1), batch=(2, 3), maps=(1, 2), cells=(1, 2))
 
 
 # ---------------------------------------------------------------- subsample_backward
@@ -171,7 +199,7 @@ def activation_case(submission, rng, kind, z):
 
 
 def maps_shape(rng):
-    return tuple(int(v) for v in rng.integers(1, [4, 4, 6, 6], endpoint=True))
+    return tuple(int(v) for v in rng.integers([1, 1, 2, 2], [4, 4, 6, 6], endpoint=True))
 
 
 @check("activation_backward: sigmoid", points=1)
@@ -206,10 +234,18 @@ def test_activation_matrix(submission, rng):
         activation_case(submission, rng, kind, 2 * rng.standard_normal(shape))
 
 
+@check("activation_backward: relu and lenet_tanh on 1-D and 3-D arrays", points=1, hidden=True)
+def test_activation_any_shape(submission, rng):
+    """da and z may have any shape (the docstring's promise), not only NCHW maps or (N, D) matrices."""
+    activation_case(submission, rng, "relu", away_from_zero(rng, (int(rng.integers(4, 13)),)))
+    shape = tuple(int(v) for v in rng.integers([2, 2, 2], [3, 4, 5], endpoint=True))
+    activation_case(submission, rng, "lenet_tanh", 1.5 * rng.standard_normal(shape))
+
+
 @check("activation_backward: relu at z = 0 (convention relu'(0)=0)", points=1, hidden=True)
 def test_activation_relu_at_zero(submission, rng):
-    z = away_from_zero(rng, maps_shape(rng))
-    z.flat[rng.choice(z.size, size=max(1, z.size // 4), replace=False)] = 0.0
+    shape = maps_shape(rng)
+    z = away_from_zero(rng, shape, zeros=max(1, int(np.prod(shape)) // 4))
     da = rng.standard_normal(z.shape)
     variants = activation_mistakes(da, z, "relu", first={
         "relu'(0) taken as 1 (this course's convention is relu'(0) = 0)": lambda: da * (z >= 0)})

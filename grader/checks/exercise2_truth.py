@@ -43,9 +43,10 @@ def draw_shape(rng, size, *, batch=(1, 1), maps=(1, 1), cells=(2, 4), square=Fal
     return n, c, ho, wo
 
 
-def input_shape(shape, size):
+def input_shape(shape, size, rest=(0, 0)):
+    """The pooling input's shape for a residual `shape`; rest: extra rows and columns past the last full window."""
     n, c, ho, wo = shape
-    return n, c, ho * size, wo * size
+    return n, c, ho * size + rest[0], wo * size + rest[1]
 
 
 def distinct_values(rng, shape, low=-2.0, high=2.0):
@@ -55,9 +56,20 @@ def distinct_values(rng, shape, low=-2.0, high=2.0):
     return (low + (high - low) * slots / count).reshape(shape)
 
 
-def tied_values(rng, shape, levels=3):
-    """Small integers 0..levels-1 (as float64): many windows hold several equal maxima."""
-    return rng.integers(0, levels, size=shape).astype(np.float64)
+def tied_values(rng, shape, levels=3, size=None):
+    """Small integers 0..levels-1 (as float64): many windows hold several equal maxima.
+
+    size: the window side; then one window drawn at random surely holds a tie, its maximum at (0, 1) and (1, 0)
+    only: the first maximum in row-major order is not the last, nor the first in column-major order, so every
+    tie rule other than ours shows, under every seed.
+    """
+    x = rng.integers(0, levels, size=shape).astype(np.float64)
+    if size is not None:
+        n, c, i, j = (int(rng.integers(d)) for d in (shape[0], shape[1], shape[2] // size, shape[3] // size))
+        window = x[n, c, i * size:(i + 1) * size, j * size:(j + 1) * size]
+        window[...] = rng.integers(0, levels - 1, size=window.shape)
+        window[0, 1] = window[1, 0] = levels - 1
+    return x
 
 
 def shapes(shape, size):
@@ -180,24 +192,55 @@ def avg_mistakes(delta, size):
     })
 
 
+def window_transposed(a, size):
+    """a (N, C, H, W) with each size x size window transposed in place (row r, column q -> row q, column r)."""
+    n, c, h, w = a.shape
+    return a.reshape(n, c, h // size, size, w // size, size).swapaxes(3, 5).reshape(a.shape)
+
+
+def grown(a, shape):
+    """a (N, C, h, w) with zero rows and columns added at the bottom and right up to `shape`."""
+    out = np.zeros(shape)
+    out[:, :, :a.shape[2], :a.shape[3]] = a
+    return out
+
+
 @remembered
 def max_mistakes(delta, x, size):
+    """Variants of max_pool_backward; on an x the windows do not tile, built on the tiled part and grown with
+    zeros to x's shape, plus the answer that covers only the full windows."""
+    tall, wide = delta.shape[2] * size, delta.shape[3] * size
+    if x.shape[2:] == (tall, wide):
+        return Variants(max_builders(delta, x, size))
+    tiled = x[:, :, :tall, :wide]
+    return Variants({
+        **{mistake: (lambda build=build: grown(build(), x.shape))
+           for mistake, build in max_builders(delta, tiled, size).items()},
+        "dx covers only the full windows (it has x's shape: the rows/columns past the last window get 0)":
+            lambda: truth_max(delta, tiled, size),
+    })
+
+
+def max_builders(delta, x, size):
+    """{mistake: builder} of max_pool_backward's typical mistakes on an x the windows tile."""
     def tied():  # 1 at every position equal to its window's maximum, and the number of maxima per window
         is_max = x == blocks(max_pool_forward(x, size=size)[0], size)
         return is_max, blocks(np.rint(avg_pool_forward(is_max * 1.0, size=size)[0] * size ** 2), size)
 
     flip = (Ellipsis, slice(None, None, -1), slice(None, None, -1))  # reverses row-major order in each window
-    return Variants({
+    return {
         "gradient sent to every tied maximum (only the first maximum in row-major order gets it)":
             lambda: blocks(delta, size) * tied()[0],
         "ties routed to the last maximum (the first maximum in row-major order gets the gradient)":
             lambda: numeric_max(delta[flip], x[flip], size)[flip],
         "gradient split between tied maxima (only the first maximum in row-major order gets it)":
             lambda: blocks(delta, size) * tied()[0] / tied()[1],
+        "the row and column of the maximum inside its window were swapped (divmod of the argmax index the wrong "
+        "way round: row = idx // size, column = idx % size)": lambda: window_transposed(truth_max(delta, x, size), size),
         "delta copied to every position of the window (route it to the maximum only)": lambda: blocks(delta, size),
         "the average-pooling gradient (route delta to the maximum, don't spread it)":
             lambda: blocks(delta, size) / size ** 2,
-    })
+    }
 
 
 @remembered
@@ -293,6 +336,14 @@ def activation_mistakes(da, z, kind, first=None):
     })
 
 
-def away_from_zero(rng, shape, low=0.05, high=3.0):
-    """z with |z| in [low, high): relu's kink at 0 is never within the numerical step (or a typical error)."""
-    return rng.choice([-1.0, 1.0], size=shape) * rng.uniform(low, high, size=shape)
+def away_from_zero(rng, shape, low=0.05, high=3.0, zeros=0):
+    """z with |z| in [low, high): relu's kink at 0 is never within the numerical step (or a typical error).
+
+    Both signs surely occur (relu' = 1 everywhere, or relu(z) for relu', shows under every seed); zeros: that
+    many entries, drawn at random, set to exactly 0.
+    """
+    z = rng.choice([-1.0, 1.0], size=shape) * rng.uniform(low, high, size=shape)
+    spots = rng.permutation(z.size)
+    z.flat[spots[:zeros]] = 0.0
+    z.flat[spots[zeros]], z.flat[spots[zeros + 1]] = abs(z.flat[spots[zeros]]), -abs(z.flat[spots[zeros + 1]])
+    return z

@@ -53,4 +53,4 @@ def test_variants_differ_from_the_truth_where_they_apply():
     names = list(conv_dw_variants(delta, a_prev, (3, 3), 2, 1))
     assert any("not dilated" in n for n in names) and any("was forgotten" in n for n in names)
     assert any("keep only the first" in n for n in names)  # (6 + 2 - 3) % 2 = 1: one unread row
-    assert len(list(conv_db_variants(delta))) == 8
+    assert len(list(conv_db_variants(delta))) == 9

@@ -43,7 +43,8 @@ def subsample_params(maps):
 
 def subsample_connections(maps, size, out_size):
     oh, ow = hw(out_size)
-    return maps * oh * ow * size * size + maps * oh * ow
+    sh, sw = hw(size)
+    return maps * oh * ow * sh * sw + maps * oh * ow
 
 def dense_params(n_in, n_out):
     return n_out + n_in * n_out
@@ -177,3 +178,41 @@ def test_unusable_return_is_described(function, body, words):
     assert {function_of(o.name) for o in failed} <= {function, *TABLES}
     own = [o for o in failed if function_of(o.name) == function]
     assert own and all(words in o.message for o in own), [o.message for o in own]
+
+
+# ---------------------------------------------------------------- issue #10: promises and remainders
+WINDOW = "subsample_connections: rectangular window (tuple)"
+
+
+def test_a_rectangular_s_layer_window_is_checked():
+    """subsample_connections' docstring: the window may be an (h, w) pair. Code for square windows only fails that
+    check alone (it raises on a tuple), and a window counted as square is named."""
+    square_only = LOOPS + '''
+def subsample_connections(maps, size, out_size):
+    oh, ow = hw(out_size)
+    return maps * oh * ow * size * size + maps * oh * ow
+'''
+    failed = {o.name: o.message for o in grade(square_only, seed=2) if o.status == "failed"}
+    assert list(failed) == [WINDOW] and "raised TypeError" in failed[WINDOW]
+    first_side = LOOPS + '''
+def subsample_connections(maps, size, out_size):
+    (sh, _), (oh, ow) = hw(size), hw(out_size)
+    return maps * oh * ow * (sh * sh + 1)
+'''
+    failed = {o.name: o.message for o in grade(first_side, seed=2) if o.status == "failed"}
+    assert list(failed) == [WINDOW] and "window counted as square (sh * sh)" in failed[WINDOW]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_rounding_up_is_seen_by_every_stride_check_under_every_seed(seed):
+    """The stride cases leave the largest remainder s - 1 (and at s = 2 an odd quotient), so a ceiling and
+    round() differ from // in every one of them, whichever literal case or network a seed draws."""
+    for rounding in ("-(-(size + 2 * padding - kernel) // stride)", "round((size + 2 * padding - kernel) / stride)"):
+        source = LOOPS + f'''
+def conv_output_size(size, kernel, stride=1, padding=0):
+    return {rounding} + 1
+'''
+        failed = {o.name for o in grade(source, seed) if o.status == "failed"}
+        assert failed == {"conv_output_size: stride 2 or 3, no padding",
+                          "conv_output_size: stride 3, padding 2, with a remainder",
+                          "conv_output_size: every layer of a random 3-layer net"}, (rounding, failed)

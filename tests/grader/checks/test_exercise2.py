@@ -81,8 +81,11 @@ def avg_pool_backward(delta, size):
 def max_pool_backward(delta, x, size):
     up = lambda a: a.repeat(size, axis=2).repeat(size, axis=3)
     n, c, h, w = delta.shape
-    m = x.reshape(n, c, h, size, w, size).max(axis=(3, 5))
-    return up(delta) * (x == up(m))
+    tiled = x[:, :, :h * size, :w * size]  # rows/columns past the last window: in no window, dx = 0 there
+    m = tiled.reshape(n, c, h, size, w, size).max(axis=(3, 5))
+    dx = np.zeros(x.shape)
+    dx[:, :, :h * size, :w * size] = up(delta) * (tiled == up(m))
+    return dx
 ''', "every tied maximum"),
     ("max ties to the last maximum", "max_pool_backward", '''
 def max_pool_backward(delta, x, size):
@@ -186,3 +189,33 @@ def test_unusable_return_is_described(body, words):
     failed = [o for o in grade(source) if o.status == "failed"]
     assert {function_of(o.name) for o in failed} == {"upsample"}
     assert all(words in o.message for o in failed), [o.message for o in failed]
+
+
+# ---------------------------------------------------------------- maps the windows do not tile (issue #10)
+REST_CHECKS = {"max_pool_backward: size 2, odd H and W (the last row and column get 0)",
+               "max_pool_backward: size 3, 2 rows and 1 column past the last window"}
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_pooling_an_untiled_map_gives_its_rest_gradient_zero(seed):
+    """The docstring's promise: rows/columns past the last full window get 0. Code that returns only the full
+    windows loses exactly those checks and is told so; code that reshapes x without cropping it raises there."""
+    dropped = LOOPS + '''
+_right = max_pool_backward
+def max_pool_backward(delta, x, size):
+    h, w = delta.shape[2] * size, delta.shape[3] * size
+    return _right(delta, x[:, :, :h, :w], size)
+'''
+    failed = {o.name: o.message for o in grade(dropped, seed) if o.status == "failed"}
+    assert set(failed) == REST_CHECKS
+    assert all("covers only the full windows" in message for message in failed.values()), failed
+    uncropped = LOOPS + '''
+def max_pool_backward(delta, x, size):
+    n, c, h, w = delta.shape
+    windows = x.reshape(n, c, h, size, w, size).transpose(0, 1, 2, 4, 3, 5).reshape(n, c, h, w, size * size)
+    first = np.arange(size * size) == windows.argmax(axis=-1)[..., None]
+    routed = (first * delta[..., None]).reshape(n, c, h, w, size, size).transpose(0, 1, 2, 4, 3, 5)
+    return routed.reshape(x.shape)
+'''
+    failed = {o.name: o.message for o in grade(uncropped, seed) if o.status == "failed"}
+    assert set(failed) == REST_CHECKS and all("cannot reshape" in m for m in failed.values()), failed

@@ -234,3 +234,15 @@ def test_bad_return_values_are_described():
     assert "returned shape" in outcomes["conv_backward_input: batch, C != F, rectangular kernel"].message
     assert "returned shape (1, 1)" in outcomes["conv_backward_input: stride 2"].message
     assert all(o.points == 0 for o in outcomes.values())
+
+
+# ---------------------------------------------------------------- issue #10: promises
+def test_input_size_omitted_means_the_smallest_size_with_stride_and_padding():
+    """Without input_size the input is the smallest consistent one, (Ho - 1)s + KH - 2p: forgetting the -2p costs
+    the two cases that pad without giving input_size, and nothing else."""
+    edits = (("        input_size = ((ho - 1) * stride + kh - 2 * padding, (wo - 1) * stride + kw - 2 * padding)",
+              "        input_size = ((ho - 1) * stride + kh, (wo - 1) * stride + kw)"),)
+    for seed in (0, 1):
+        failed = {o.name for o in lost(grade(mutate(LOOPS, *edits), seed), "conv_backward_input")}
+        assert failed == {"conv_backward_input: padding 1, stride 1",
+                          "conv_backward_input: stride 2, padding 1, input_size omitted (smallest size)"}

@@ -185,3 +185,17 @@ def test_kernel_size_is_passed_as_int_and_as_tuple():
     outcomes = {o.name: o for o in grade(int_only, seed=0)}
     assert outcomes["conv_backward_weights: one map, one kernel, stride 1"].status == "passed"
     assert outcomes["conv_backward_weights: rectangular kernel_size (a tuple)"].status == "failed"
+
+
+# ---------------------------------------------------------------- issue #10: the same mistake, the same score
+FIRST_EXAMPLE = (("for b in range(n):", "for b in range(1):"),)
+
+
+def test_a_dw_from_the_first_example_only_loses_every_batch_case_under_every_seed():
+    """Every dw case but the one-example one has a batch of 2 or more: a dw summed over the first example only
+    (35% to 90% of the exercise before issue #10, by seed) now loses the same checks under every seed."""
+    lost_by_seed = {seed: {o.name for o in grade(mutate(LOOPS, *FIRST_EXAMPLE), seed) if o.status == "failed"}
+                    for seed in range(4)}
+    dw_checks = {o.name for o in grade(LOOPS, 0) if o.name.startswith("conv_backward_weights:")}
+    assert all(lost == dw_checks - {"conv_backward_weights: one map, one kernel, stride 1"}
+               for lost in lost_by_seed.values()), lost_by_seed
