@@ -21,6 +21,7 @@ from typing import Callable, NamedTuple
 
 from grader.archive import ArchiveError, ArchiveLimits, Budget, extract_zip
 from grader.canvas import ambiguity, canvas_candidates
+from grader.moodle import parse_moodle_file, parse_moodle_folder
 from grader.neutral import one_line
 from grader.notebook import META_KEY
 from grader.submission import EXERCISE_FUNCTIONS, MAX_BYTES
@@ -139,6 +140,7 @@ class Collector:
         self.problems: list[Problem] = []
         self.ignored: list[str] = []
         self.canvas = False
+        self.moodle = False  # a Moodle download: students are participant ids (grader/moodle.py)
         self._zips = 0
         self._budgets: dict[str, Budget] = {}
 
@@ -164,18 +166,29 @@ class Collector:
 
     # ---- layouts ------------------------------------------------------------------------------------------
     def student_folder(self, folder: Path, label: str) -> None:
-        """The files of one student's folder (at most one folder deeper)."""
-        student, before = folder.name, len(self.found) + len(self.problems)
+        """The files of one student's folder (at most one folder deeper). A Moodle download folder
+        (``Ann Able_1234567_assignsubmission_file_``) is the participant's, and keeps the name."""
+        student, name, before = folder.name, "", len(self.found) + len(self.problems)
+        moodle = parse_moodle_folder(folder.name)
+        if moodle:
+            self.moodle, student, name = True, moodle.participant, moodle.name
         for rel in sorted(r for r in self.links if r.startswith(folder.name + "/")):
             self.refuse_link(student, "", PurePosixPath(rel).name, label + rel.split("/", 1)[1], self.links.pop(rel))
         for entry in walk(folder, depth=2):
-            self.add_file(student, "", entry, label + entry.relative_to(folder).as_posix(), late=False,
+            self.add_file(student, name, entry, label + entry.relative_to(folder).as_posix(), late=False,
                           rank=(resubmission_number(entry.name), _mtime(entry)), depth=self.depth)
-        if len(self.found) + len(self.problems) == before:
-            self.problem(student, "", "", label, "no submission file (.py or .ipynb) found")
+        if len(self.found) + len(self.problems) == before and not (moodle and moodle.plugin != "file"):
+            self.problem(student, name, "", label, "no submission file (.py or .ipynb) found")
 
     def loose_file(self, file: Path, label: str) -> None:
-        """A file beside the student folders: a Canvas download, or a file nobody can be told to own."""
+        """A file beside the student folders: a Moodle or Canvas download, or a file nobody can be told to own.
+        Moodle's name is anchored on a name without underscores, which no Canvas name fits: it is tried first."""
+        moodle = parse_moodle_file(file.name)
+        if moodle:
+            self.moodle = True
+            self.add_file(moodle.participant, moodle.name, file, label, late=False, depth=self.depth,
+                          rank=(resubmission_number(moodle.original), _mtime(file)), shown=moodle.original)
+            return
         readings = canvas_candidates(file.name)
         if not readings:
             if file.suffix.lower() in CODE_SUFFIXES + (".zip",):
@@ -197,8 +210,10 @@ class Collector:
 
     def top_link(self, entry: Path, label: str) -> None:
         """A symbolic link beside the student folders: refused, in its student's row when one can be told."""
+        moodle = parse_moodle_file(entry.name) or parse_moodle_folder(entry.name)
         readings = canvas_candidates(entry.name)
-        student = "" if ambiguity(readings) else (readings[0].user_id if readings else entry.name)
+        student = moodle.participant if moodle else (
+            "" if ambiguity(readings) else (readings[0].user_id if readings else entry.name))
         self.refuse_link(student, "", entry.name, label, link_target(entry))
 
     def leftover_links(self, label: str) -> None:

@@ -23,7 +23,17 @@ SUBMISSIONS is a folder, or a .zip of one (extracted safely into a temporary fol
    The student is identified by the Canvas user id (340934), the name is kept for display. A file name that
    reads as more than one student's (see grader/canvas.py) gets an "ambiguous" row and is not graded.
 
-3. A .zip of either. A zip a student uploaded (``smithbob_340934_208490284_answers.zip``, or inside a student's
+3. Moodle "Download all submissions": a folder per student named ``{full name}_{participant id}_assignsubmission_
+   file_`` ("Download submissions in folders"), or flat files named ``{full name}_{participant id}_assignsubmission_
+   file_{original filename}``. The student is the participant id (the ``Participant 1234567`` of the assignment's
+   offline grading worksheet, see grader/moodle.py), the name is kept; other plugins' parts (online text) are
+   not submissions::
+
+       submissions/
+         Ann Able_1234567_assignsubmission_file_/exercise3.py
+         Bo Bee_1234568_assignsubmission_file_exercise3.py
+
+4. A .zip of any of these. A zip a student uploaded (``smithbob_340934_208490284_answers.zip``, or inside a student's
    folder) is opened too, and a zip inside it, but no deeper (`ArchiveLimits.depth`, counted from SUBMISSIONS).
    All the archives of one student share one budget of bytes and files, drawn from one budget for the whole
    batch (`ArchiveLimits`); a zip that would exceed it gets a row that says which budget.
@@ -47,6 +57,7 @@ from grader.archive import DEFAULT_ARCHIVE_LIMITS, ArchiveError, ArchiveLimits, 
 from grader.canvas import CanvasName, canvas_candidates, parse_canvas_name
 from grader.discovery import (CODE_SUFFIXES, EXERCISES, Collector, Discovery, Problem, Submission,
                               entries, exercise_of, resubmission_number)
+from grader.moodle import parse_moodle_file, parse_moodle_folder
 from grader.neutral import one_line
 
 __all__ = ["CODE_SUFFIXES", "EXERCISES", "CanvasName", "Discovery", "LayoutError", "Problem", "Submission",
@@ -99,7 +110,9 @@ def _unwrap(root: Path) -> Path:
     found = entries(root)
     if len(found) == 1 and found[0].is_dir():
         inner = entries(found[0])
-        if sum(e.is_dir() for e in inner) >= 2 or any(parse_canvas_name(e.name) for e in inner if e.is_file()):
+        if sum(e.is_dir() for e in inner) >= 2 or any(
+                parse_canvas_name(e.name) or parse_moodle_file(e.name) for e in inner if e.is_file()) or any(
+                parse_moodle_folder(e.name) for e in inner if e.is_dir()):
             return found[0]
     return root
 
@@ -128,15 +141,24 @@ def discover(root: Path, scratch: Path, *, label: str = "", budget: Budget | Non
         if entry.is_symlink():
             collector.guarded(_owner(entry.name), where, collector.top_link, entry, where)
         elif entry.is_dir():
-            collector.guarded(entry.name, where + "/", collector.student_folder, entry, where + "/")
+            folder = parse_moodle_folder(entry.name)
+            collector.guarded(folder.participant if folder else entry.name, where + "/", collector.student_folder,
+                              entry, where + "/")
         else:
             collector.guarded(_owner(entry.name), where, collector.loose_file, entry, where)
     collector.leftover_links(label)
-    layout = "+".join(kind for kind, used in (("folders", folders), ("canvas", collector.canvas)) if used)
+    moodle_folders = [f for f in folders if parse_moodle_folder(f.name)]
+    plain = len(folders) > len(moodle_folders)
+    layout = "+".join(kind for kind, used in (("folders", plain), ("canvas", collector.canvas),
+                                              ("moodle", collector.moodle)) if used)
     return collector.result(layout or "empty")
 
 
 def _owner(filename: str) -> str:
-    """Whose row an unexpected failure on a loose file goes to: its Canvas user id when unambiguous."""
+    """Whose row an unexpected failure on a loose file goes to: its Moodle participant id, or its Canvas user id
+    when unambiguous."""
+    moodle = parse_moodle_file(filename)
+    if moodle:
+        return moodle.participant
     readings = canvas_candidates(filename)
     return readings[0].user_id if len({r.user_id for r in readings}) == 1 else ""

@@ -3,23 +3,28 @@
 A Canvas gradebook export (Grades > Export) starts ``Student, ID, SIS User ID, SIS Login ID, Section``, then one
 column per assignment named ``Title (assignment id)`` and total columns; its second row may say which assignments
 are muted, and a row starting ``Points Possible`` gives each assignment's points. A Moodle grade export has
-``First name, Surname, ID number, Institution, Department, Email address`` and ``Assignment: Title`` columns. Any
-CSV with one of the identity columns below works.
+``First name, Surname, ID number, Institution, Department, Email address`` and ``Assignment: Title`` columns. A
+Moodle offline grading worksheet has ``Identifier`` (``Participant 1234567``), ``Full name``, ``Email address``,
+``Maximum Grade`` ... Any CSV with one of the identity columns below works.
 
 A student of the batch (a Canvas user id, or a folder name) is found in the roster when it equals one of the row's
-identity values (case does not matter), or, failing that, when exactly one row has that e-mail user name
-(``jdoe`` for ``jdoe@uni.edu``) or that Canvas name key (``smithbob`` for ``Smith, Bob``).
+identity values (case does not matter; a worksheet's ``Participant 1234567`` is also ``1234567``, the id of
+Moodle's download layout), or, failing that, when exactly one row has that e-mail user name
+(``jdoe`` for ``jdoe@uni.edu``) or that name key (``smithbob`` for ``Smith, Bob``; ``annable`` for Moodle's
+``Ann Able`` or First name ``Ann``, Surname ``Able``).
 """
 
 from __future__ import annotations
 
 import csv
 import re
+
+from grader.moodle import participant_of
 from pathlib import Path
 from typing import NamedTuple
 
 IDENTITY_COLUMNS = ("ID", "SIS User ID", "SIS Login ID", "Integration ID", "ID number", "Email address",
-                    "Username", "Email", "User ID")
+                    "Username", "Email", "User ID", "Identifier")
 NAME_COLUMNS = ("Student", "Full name", "Name")
 NOT_ASSIGNMENTS = re.compile(r"Current Score|Current Points|Current Grade|Final Score|Final Points|Final Grade|"
                              r"Override Score|Override Grade|Override Status|Course total|Last downloaded")
@@ -41,7 +46,9 @@ class Roster(NamedTuple):
         """Columns that are neither identity, name, section nor totals (Canvas: after "Section")."""
         fixed = set(IDENTITY_COLUMNS) | set(NAME_COLUMNS) | {"LastName", "FirstName", "Section", "Root Account",
                                                              "First name", "Surname", "Last name", "Institution",
-                                                             "Department"}
+                                                             "Department", "Status", "Maximum Grade",
+                                                             "Grade can be changed", "Last modified (submission)",
+                                                             "Last modified (grade)", "Feedback comments", "Grade"}
         return [c for c in self.header if c and c not in fixed and not NOT_ASSIGNMENTS.search(c)]
 
 
@@ -97,9 +104,13 @@ def match_students(roster: Roster, students: dict[str, str]) -> tuple[dict[str, 
                 exact.setdefault(value.lower(), set()).add(index)
                 if "@" in value:
                     loose.setdefault(value.split("@")[0].lower(), set()).add(index)
-        for column in NAME_COLUMNS:
-            if row.get(column):
-                loose.setdefault(canvas_key(row[column]), set()).add(index)
+                if column == "Identifier" and participant_of(value):
+                    exact.setdefault(participant_of(value), set()).add(index)
+        names = [row[c] for c in NAME_COLUMNS if row.get(c)]
+        if row.get("First name") and (row.get("Surname") or row.get("Last name")):
+            names.append(f"{row['First name']} {row.get('Surname') or row.get('Last name')}")
+        for name in set(names):
+            loose.setdefault(canvas_key(name), set()).add(index)
     found, missing, taken = {}, {}, {}
     for student, name in sorted(students.items()):
         hits = exact.get(student.lower()) or loose.get(student.lower()) or (

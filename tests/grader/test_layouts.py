@@ -289,3 +289,29 @@ def test_names_leave_discovery_on_one_plain_line(tmp_path):
     assert sub.path.name == "exercise3\u202e.py"  # the file itself is still found
     assert [p.label for p in found.problems] == ["an\\x1b[31mn/a.zip", "an\\x1b[31mn/x\\x0ay.py"]
     assert any("bell\\x07.txt" in i for i in found.ignored)
+
+
+# ---- Moodle "Download all submissions" (issue #11) -------------------------------------------------------------
+
+def test_moodle_folders_and_files_are_filed_under_the_participant_id(tmp_path):
+    root = tmp_path / "subs"
+    put(root, "Ann Able_1234567_assignsubmission_file_/exercise3.py")
+    put(root, "Ann Able_1234567_assignsubmission_file_/notes.txt")
+    put(root, "Ann Able_1234567_assignsubmission_onlinetext_/onlinetext.html")
+    put(root, "Bo Bee_1234568_assignsubmission_file_Exercise_4.ipynb", "{}")
+    put(root, "Cy Sea_1234569_assignsubmission_file_/readme.md")  # a file folder without code: a row
+    found = discover(root, tmp_path / "scratch")
+    assert found.layout == "moodle"
+    assert [(s.student, s.name, s.exercise, s.label) for s in found.submissions] == [
+        ("1234567", "Ann Able", "exercise3", "Ann Able_1234567_assignsubmission_file_/exercise3.py"),
+        ("1234568", "Bo Bee", "exercise4", "Bo Bee_1234568_assignsubmission_file_Exercise_4.ipynb")]
+    assert [(p.student, p.name, p.reason) for p in found.problems] == [
+        ("1234569", "Cy Sea", "no submission file (.py or .ipynb) found")]
+
+
+def test_a_canvas_name_cannot_pass_for_a_moodle_one(tmp_path):
+    root = tmp_path / "subs"
+    put(root, "mallory_222_999_x_1234567_assignsubmission_file_exercise3.py")
+    put(root, "jdoe/exercise3.py")
+    found = discover(root, tmp_path / "scratch")
+    assert [s.student for s in found.submissions] == ["222", "jdoe"] and found.layout == "folders+canvas"

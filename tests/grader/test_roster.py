@@ -60,3 +60,17 @@ def test_helpers():
     assert canvas_key("O'Neil-Ray, Zoë") == "oneilrayzoë"
     assert split_title("Exercise 3 (12345)") == ("Exercise 3", "12345")
     assert split_title("Exercise 3") == ("Exercise 3", None)
+
+
+def test_moodle_worksheet_roster_matches_participant_ids_and_names(tmp_path):
+    path = tmp_path / "worksheet.csv"
+    path.write_text("Identifier,Full name,Email address,Status,Grade,Maximum Grade\n"
+                    "Participant 1234567,Ann Able,ann@uni.edu,Submitted,,100.00\n"
+                    "Participant 1234568,Bo Bee,bo@uni.edu,Submitted,,100.00\n")
+    roster = read_roster(path)
+    assert roster.assignment_columns() == []
+    found, missing = match_students(roster, {"1234567": "Ann Able", "bo": "", "zz": "Bo Bee", "9": ""})
+    assert found == {"1234567": 0, "bo": 1} and set(missing) == {"zz", "9"}  # "Bo Bee" is taken by bo
+    moodle = tmp_path / "grades.csv"
+    moodle.write_text("First name,Surname,ID number,Email address\nAnn,Able,A1,ann@uni.edu\n")
+    assert match_students(read_roster(moodle), {"x": "Ann Able"}) == ({"x": 0}, {})
