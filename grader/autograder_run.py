@@ -5,7 +5,9 @@ bundle's run_autograder does). Every exercise of the config is graded with its p
 file for it is found by a notebook's metadata, else by its name (exercise3.py, Exercise_3.ipynb, ex3.py), else
 by the functions it defines; an exercise without a file, or with one that cannot be graded, gets a 0 row that
 says why. results.json follows Gradescope's format: score, execution_time, output, tests with name, score,
-max_score, status, output and visibility (public checks "visible", hidden ones as configured), extra_data.
+max_score, status, output and visibility (public checks "visible", hidden ones as configured), extra_data. Every
+text is plain text ("output_format": "text" at the top, where Gradescope's default is HTML, and on each test):
+feedback like `a < b` or `<module>` is shown as written.
 Whatever goes wrong, a results.json is written (exit status 1 when the grader itself failed).
 """
 
@@ -26,6 +28,8 @@ from grader.submission import EXERCISE_FUNCTIONS, defined_functions
 JUNK = {"__MACOSX", "__pycache__", ".ipynb_checkpoints", ".git",
         "grader", "reference", "tests", "venv", "site-packages"}  # a whole course folder uploaded: not answers
 MAX_FILES = 500  # a submission is a few files; stop looking after this many
+TEXT = {"output_format": "text", "test_output_format": "text", "test_name_format": "text"}  # top level
+TEST_TEXT = {"output_format": "text", "name_format": "text"}  # each test
 
 
 def declared_exercise(path: Path) -> str | None:
@@ -88,10 +92,10 @@ def gradescope_tests(exercise: str, result: dict, number: int, hidden_visibility
     if "error" in result:
         return [{"name": f"[{exercise}] submission", "number": f"{number}.0", "score": 0.0,
                  "max_score": result["max_score"], "status": "failed", "output": result["error"],
-                 "visibility": "visible"}]
+                 "visibility": "visible", **TEST_TEXT}]
     return [{"name": f"[{exercise}] {t['name']}", "number": f"{number}.{k}", "score": t["score"],
              "max_score": t["max_score"], "status": t["status"], "output": t["output"],
-             "visibility": hidden_visibility if t["visibility"] == "hidden" else "visible"}
+             "visibility": hidden_visibility if t["visibility"] == "hidden" else "visible", **TEST_TEXT}
             for k, t in enumerate(result["tests"], start=1)]
 
 
@@ -129,7 +133,7 @@ def run(root: Path, config: dict, *, seed: int | None = None) -> dict:
     tests, lines, extra = grade_all(Path(root) / "submission", config, seed=seed)
     results = {"score": round(sum(t["score"] for t in tests), 6),
                "execution_time": round(time.perf_counter() - start, 3),
-               "output": "\n".join(lines + [f"seed {seed}, grader {__version__}"]),
+               "output": "\n".join(lines + [f"seed {seed}, grader {__version__}"]), **TEXT,
                "visibility": "visible", "stdout_visibility": "hidden", "tests": tests,
                "extra_data": {"seed": seed, "grader_version": __version__, "files": extra}}
     write_json_atomic(results, Path(root) / "results" / "results.json")
@@ -141,7 +145,7 @@ def _failure(root: Path, message: str) -> None:
     from grader.results import write_json_atomic
 
     write_json_atomic({"score": 0.0, "output": f"The autograder failed, not because of your code: {message}\n"
-                                              f"Please tell your instructor.", "visibility": "visible",
+                                              f"Please tell your instructor.", **TEXT, "visibility": "visible",
                        "stdout_visibility": "hidden", "tests": []}, Path(root) / "results" / "results.json")
 
 

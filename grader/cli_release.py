@@ -17,7 +17,10 @@ INSTRUCTOR_ONLY = ("`grade {}` is an instructor's command: run it in the course'
 @click.option("--force", is_flag=True, help="Replace OUT when it exists and is not empty.")
 @click.option("--project", type=click.Path(path_type=Path, file_okay=False),
               help="The course's source tree (with solutions/) [default: found from here].")
-def release_command(out, force, project):
+@click.option("--classroom", is_flag=True,
+              help="Add .github/workflows/classroom.yml: GitHub Classroom runs the public checks on every push and "
+                   "gets each check's points.")
+def release_command(out, force, project, classroom):
     """Build the student release in OUT: no answers in it.
 
     \b
@@ -29,6 +32,7 @@ def release_command(out, force, project):
       grader/, reference/         `grade` with the PUBLIC checks only, and the
                                   layers' forward passes (no backward pass)
       pyproject.toml, README.md   students run: pip install -e . ; grade exercise3
+      .github/workflows/          with --classroom: GitHub Classroom autograding
 
     \b
     Before writing, the release is searched for every answer of solutions/
@@ -38,6 +42,7 @@ def release_command(out, force, project):
     Examples:
       grade release ../course-2025
       grade release build/release --force
+      grade release ../template-repo --classroom
     """
     try:
         from grader.release import ReleaseError, make_release
@@ -46,12 +51,15 @@ def release_command(out, force, project):
     if project is not None and not project.is_dir():
         raise click.BadParameter(f"{project} is not a folder", param_hint="--project")
     try:
-        release = make_release(out, project=project, force=force)
+        release = make_release(out, project=project, force=force, classroom=classroom)
     except ReleaseError as exc:
         raise click.ClickException(str(exc)) from None
     points = ", ".join(f"{ex} {p:g}" for ex, p in release.public_points.items())
     click.echo(f"Wrote the student release to {release.out} ({len(release.files)} files).\n"
                f"Public points: {points}.\nStudents: cd {release.out}; pip install -e .; grade exercise1")
+    if classroom:
+        click.echo("GitHub Classroom: push it as the assignment's template repository; every push of a student "
+                   "runs .github/workflows/classroom.yml.")
 
 
 @click.command("autograder")
@@ -61,13 +69,17 @@ def release_command(out, force, project):
               help="An exercise this assignment grades (repeatable) [default: all four].")
 @click.option("--hidden-visibility", type=click.Choice(VISIBILITIES), default="after_published", show_default=True,
               help="When students see the hidden checks' results on Gradescope.")
-@click.option("--timeout", type=float, help="Seconds each call of a submission may take [default: 5].")
-@click.option("--memory", help="Memory a submission may use, e.g. 512M or 2G [default: 1G].")
+@click.option("--timeout", type=float,
+              help="Seconds each call of a submission may take [default: 10, for Gradescope's half CPU].")
+@click.option("--memory", help="Memory a submission may use, e.g. 512M or 2G [default: 384M, for Gradescope's "
+                               "768 MB container].")
+@click.option("--platform", type=click.Choice(["gradescope", "prairielearn"]), default="gradescope",
+              show_default=True, help="Gradescope's zip, or a folder for a PrairieLearn course's serverFilesCourse/.")
 @click.option("--force", is_flag=True, help="Replace OUT.zip when it exists.")
 @click.option("--project", type=click.Path(path_type=Path, file_okay=False),
               help="The course's source tree [default: found from here].")
-def autograder_command(out, exercises, hidden_visibility, timeout, memory, force, project):
-    """Build a Gradescope autograder bundle (a zip to upload).
+def autograder_command(out, exercises, hidden_visibility, timeout, memory, platform, force, project):
+    """Build a Gradescope autograder bundle (a zip to upload), or PrairieLearn's.
 
     \b
     The zip holds setup.sh (installs the grader WITH the hidden checks and
@@ -75,12 +87,18 @@ def autograder_command(out, exercises, hidden_visibility, timeout, memory, force
     found in /autograder/submission, .py or .ipynb, and writes
     /autograder/results/results.json with each check's visibility) and the
     grader as a wheel. Public checks are "visible"; hidden ones follow
-    --hidden-visibility.
+    --hidden-visibility. Its README says the base image and the limits.
+
+    \b
+    With --platform prairielearn, the zip holds cnn_grader/ for the course's
+    serverFilesCourse/: run.sh grades /grade/student and writes PrairieLearn's
+    /grade/results/results.json; its README gives the question's info.json.
 
     \b
     Examples:
       grade autograder autograder.zip
       grade autograder ex3.zip --exercise exercise3 --hidden-visibility hidden
+      grade autograder pl.zip --platform prairielearn
     """
     try:
         from grader.autograder import AutograderError, make_bundle
@@ -95,11 +113,15 @@ def autograder_command(out, exercises, hidden_visibility, timeout, memory, force
     size = None if memory is None else parse_size(memory)
     try:
         bundle = make_bundle(out, project=project, force=force, exercises=exercises or None, timeout=timeout,
-                             memory=size, hidden_visibility=hidden_visibility)
+                             memory=size, hidden_visibility=hidden_visibility, platform=platform)
     except AutograderError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"Wrote {bundle.path}: grades {', '.join(bundle.exercises)} on Gradescope.\n"
-               f"Upload it under Configure Autograder > Zip file upload.")
+    if platform == "prairielearn":
+        click.echo(f"Wrote {bundle.path}: grades {', '.join(bundle.exercises)} on PrairieLearn.\n"
+                   f"Unzip it into the course's serverFilesCourse/; cnn_grader/README.md has the info.json.")
+    else:
+        click.echo(f"Wrote {bundle.path}: grades {', '.join(bundle.exercises)} on Gradescope.\n"
+                   f"Upload it under Configure Autograder > Zip file upload (base image Ubuntu 22.04).")
 
 
 @click.command("stubs")

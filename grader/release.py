@@ -31,7 +31,8 @@ from grader import __version__
 from grader.checking import EXERCISES, collect
 from grader.project import MANIFEST, STUB_HASHES, graded_code, stub_hash
 from grader.release_notebook import make_notebook
-from grader.release_text import course_readme, gitignore, pyproject
+from grader.release_text import (CLASSROOM_README, WORKFLOW_PATH, classroom_workflow, course_readme, gitignore,
+                                 pyproject)
 from grader.stubs import make_stub, solution_bodies
 from grader.strip import answer_functions, bound_names, forward_only, imported_modules, public_checks
 
@@ -40,7 +41,7 @@ EXTRA_REFERENCE = ("reference.numgrad",)  # not imported by the grader; students
 LEFT_OUT = ("grader/checks/conftest.py",  # its default submission is solutions/
             # the instructor's tools: no use to students (stubs.py even shows an answer as its example)
             "grader/stubs.py", "grader/strip.py", "grader/release.py", "grader/release_notebook.py",
-            "grader/release_text.py", "grader/autograder.py", "grader/autograder_run.py")
+            "grader/release_text.py", "grader/autograder.py", "grader/autograder_run.py", "grader/prairielearn.py")
 ANSWER_LINE = 40  # an answer's line of code this long is distinctive: it must not appear in a release
 
 
@@ -211,10 +212,17 @@ def searchable(path: str, text: str) -> str:
     return "\n".join(cell.source for cell in nbformat.reads(text, as_version=4).cells) + "\n"
 
 
-def build_files(project: Path) -> dict[str, str]:
-    """Every file of the release, {relative path: text}, checked: imports resolve, no answer is in it."""
+def classroom_files(files: dict[str, str]) -> dict[str, str]:
+    """GitHub Classroom's autograding workflow, and a section of the README on it."""
+    return {WORKFLOW_PATH: classroom_workflow(EXERCISES), "README.md": files["README.md"] + CLASSROOM_README}
+
+
+def build_files(project: Path, *, classroom: bool = False) -> dict[str, str]:
+    """Every file of the release, {relative path: text}, checked: imports resolve, no answer is in it. With
+    `classroom`, also the GitHub Classroom workflow."""
     grader, exercises = grader_files(project), exercise_files(project)
     files = {**exercises, **grader, **reference_files(project, grader), **course_files(project, exercises)}
+    files.update(classroom_files(files) if classroom else {})
     check_imports(files)
     found = find_answers(files, project)
     if found:
@@ -257,13 +265,15 @@ def write_tree(files: dict[str, str], out: Path) -> None:
         raise
 
 
-def make_release(out: Path, *, project: Path | None = None, force: bool = False) -> Release:
-    """Build the student release of `project` (default: found from here) into OUT."""
+def make_release(out: Path, *, project: Path | None = None, force: bool = False,
+                 classroom: bool = False) -> Release:
+    """Build the student release of `project` (default: found from here) into OUT; with `classroom`, with GitHub
+    Classroom's autograding workflow."""
     project = find_project() if project is None else Path(project)
     if not (project / "solutions").is_dir():
         raise ReleaseError(f"{project} has no solutions/ folder: it is not an instructor's project")
     check_out(out, project, force=force)
-    files = build_files(project)
+    files = build_files(project, classroom=classroom)
     try:
         write_tree(files, out)
     except OSError as exc:

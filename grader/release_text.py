@@ -90,3 +90,57 @@ def course_readme(titles: dict[str, str], points: dict[str, float]) -> str:
     """The students' README: set up, work in .py files or notebooks, grade, hand in."""
     rows = "\n".join(f"| `{ex}` | {titles[ex]} | {points[ex]:g} |" for ex in titles)
     return README.replace("{rows}", rows)
+
+
+WORKFLOW_PATH = ".github/workflows/classroom.yml"
+REPORTER = "classroom-resources/autograding-grading-reporter@v1"
+
+
+def classroom_workflow(exercises, python: str = "3.12") -> str:
+    """GitHub Classroom's autograding workflow: on every push, install the release and grade each exercise with
+    its public checks (`grade classroom-report`, a step per exercise whose output `result` holds the report),
+    then the reporter sends the points to GitHub Classroom."""
+    steps = "".join(f"""      - name: {exercise}
+        id: {exercise}
+        run: grade classroom-report {exercise} --github-output "$GITHUB_OUTPUT"
+""" for exercise in exercises)
+    env = "".join(f'          {exercise.upper()}_RESULTS: "${{{{ steps.{exercise}.outputs.result }}}}"\n'
+                  for exercise in exercises)
+    return f"""# GitHub Classroom autograding: the public checks on every push (made by grade release --classroom).
+name: Autograding Tests
+"on":
+  - push
+  - repository_dispatch
+  - workflow_dispatch
+permissions:
+  checks: write
+  actions: read
+  contents: read
+jobs:
+  run-autograding-tests:
+    runs-on: ubuntu-latest
+    if: github.actor != 'github-classroom[bot]'
+    steps:
+      - name: Checkout code
+        uses: actions/checkout@v4
+      - name: Set up Python
+        uses: actions/setup-python@v5
+        with:
+          python-version: "{python}"
+      - name: Install the course and its grader
+        run: python -m pip install -e .
+{steps}      - name: Autograding Reporter
+        uses: {REPORTER}
+        env:
+{env}        with:
+          runners: {",".join(exercises)}
+"""
+
+
+CLASSROOM_README = """
+## GitHub Classroom
+
+Every push runs the public checks (`.github/workflows/classroom.yml`) and reports your points to GitHub
+Classroom: open the Actions tab and the run's "Autograding Reporter" step to see each check. `grade
+classroom-report exercise3 --json` shows the same report here.
+"""

@@ -3,6 +3,7 @@
 
 import base64
 import hashlib
+import importlib.metadata
 import io
 import json
 import os
@@ -22,7 +23,8 @@ from grader.checking import collect
 from grader.release import exercise_files
 
 ROOT = Path(__file__).resolve().parents[2]
-GRADESCOPE_TEST_KEYS = {"name", "number", "score", "max_score", "status", "output", "visibility"}
+GRADESCOPE_TEST_KEYS = {"name", "number", "score", "max_score", "status", "output", "visibility", "output_format",
+                        "name_format"}
 
 
 def fresh_venv(folder: Path) -> Path:
@@ -70,7 +72,14 @@ def test_the_bundle_holds_the_scripts_the_config_and_a_wheel_with_the_hidden_che
     assert modes["setup.sh"] & 0o111 and modes["run_autograder"] & 0o111  # executable, as Gradescope needs
     assert config["exercises"] == ["exercise1", "exercise2", "exercise3", "exercise4"]
     assert config["hidden_visibility"] == "after_published"
+    assert config["memory"] == 384 * 2**20 and config["timeout"] == 10  # fit Gradescope's 768 MB, half a CPU
     assert "numpy" in setup and "nbformat" in setup and "pytest" in setup and "dist/*.whl" in setup
+    for name in ("numpy", "click", "nbformat", "pytest"):  # pinned to the versions installed here
+        assert f'"{name}=={importlib.metadata.version(name)}' in setup, name
+    assert "apt-get update" in setup and "(3, 10)" in setup
+    readme = zipfile.ZipFile(bundle).read("README.md").decode()
+    assert "Ubuntu 22.04" in readme and "768 MB" in readme and "384 MiB" in readme
+    assert "no\ntotal score until you publish the grades" in readme
     inside = set(wheel.namelist())
     assert {"grader/checks/exercise3.py", "grader/checks/exercise1_truth.py", "reference/count.py",
             "reference/conv.py"} <= inside
@@ -125,6 +134,8 @@ def test_the_bundle_runs_in_a_simulated_autograder_folder(tmp_path, bundle):
     results = json.loads((root / "results" / "results.json").read_text())
     assert {"score", "execution_time", "output", "tests", "visibility", "stdout_visibility"} <= set(results)
     assert all(set(t) == GRADESCOPE_TEST_KEYS for t in results["tests"])
+    assert results["output_format"] == "text"  # Gradescope renders the top-level output as HTML otherwise
+    assert all(t["output_format"] == t["name_format"] == "text" for t in results["tests"])
     by_exercise = {}
     for test in results["tests"]:
         by_exercise.setdefault(test["name"][1:10], []).append(test)
@@ -176,6 +187,7 @@ def test_a_wrong_exercise_file_and_a_broken_config_still_give_a_results_file(tmp
     assert autograder_run.main(["--root", str(tmp_path), "--config", str(tmp_path / "missing.json")]) == 1
     failed = json.loads((tmp_path / "results" / "results.json").read_text())
     assert failed["score"] == 0 and "The autograder failed, not because of your code" in failed["output"]
+    assert failed["output_format"] == "text"
 
 
 def test_bundle_options_are_checked():
@@ -183,3 +195,89 @@ def test_bundle_options_are_checked():
         bundle_config(["exercise9"])
     with pytest.raises(AutograderError, match="hidden visibility must be one of"):
         bundle_config(hidden_visibility="sometimes")
+
+
+SLOW_EXERCISE3 = '''"""Exercise 3 the slow way: plain Python loops over every entry (correct, and ~100x slower)."""
+import numpy as np
+
+
+def rot180(kernel):
+    kernel = np.asarray(kernel, dtype=float)
+    out = np.empty_like(kernel)
+    kh, kw = kernel.shape[-2:]
+    for p in range(kh):
+        for q in range(kw):
+            out[..., p, q] = kernel[..., kh - 1 - p, kw - 1 - q]
+    return out
+
+
+def full_convolve(delta, kernel):
+    delta, kernel = np.asarray(delta, dtype=float), np.asarray(kernel, dtype=float)
+    (h, w), (kh, kw) = delta.shape, kernel.shape
+    out = np.zeros((h + kh - 1, w + kw - 1))
+    for u in range(h):
+        for v in range(w):
+            for p in range(kh):
+                for q in range(kw):
+                    out[u + p, v + q] += delta[u, v] * kernel[p, q]
+    return out
+
+
+def conv_backward_input(delta, w, stride=1, padding=0, input_size=None):
+    delta, w = np.asarray(delta, dtype=float), np.asarray(w, dtype=float)
+    (n, f, ho, wo), (_, c, kh, kw) = delta.shape, w.shape
+    if input_size is None:
+        input_size = ((ho - 1) * stride + kh - 2 * padding, (wo - 1) * stride + kw - 2 * padding)
+    h, wd = input_size
+    if ((h + 2 * padding - kh) // stride + 1, (wd + 2 * padding - kw) // stride + 1) != (ho, wo):
+        raise ValueError("input_size does not match")
+    dx = np.zeros((n, c, h + 2 * padding, wd + 2 * padding))
+    for b in range(n):
+        for k in range(f):
+            for u in range(ho):
+                for v in range(wo):
+                    for ch in range(c):
+                        for p in range(kh):
+                            for q in range(kw):
+                                dx[b, ch, u * stride + p, v * stride + q] += delta[b, k, u, v] * w[k, ch, p, q]
+    return dx[:, :, padding:padding + h, padding:padding + wd]
+'''
+
+
+def busy_sibling(cpu: int) -> subprocess.Popen:
+    """A process that keeps `cpu` busy: whatever else runs there gets half of it."""
+    return subprocess.Popen([sys.executable, "-c", f"import os\nos.sched_setaffinity(0, {{{cpu}}})\nwhile True: pass"])
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="needs CPU affinity (Linux)")
+def test_at_half_a_cpu_no_correct_answer_times_out_under_the_bundles_default_limits(tmp_path, bundle):
+    """Gradescope's default container: half a virtual CPU. The run and a busy sibling share one CPU; correct
+    answers, the instructor's and a slow one of plain loops, get every point under the bundle's limits."""
+    root = simulated_root(tmp_path, bundle)
+    for path in (root / "submission").iterdir():
+        path.unlink()
+    for exercise in ("exercise1", "exercise2", "exercise4"):
+        shutil.copy(ROOT / "solutions" / f"{exercise}.py", root / "submission" / f"{exercise}.py")
+    (root / "submission" / "exercise3.py").write_text(SLOW_EXERCISE3)
+    python = fresh_venv(tmp_path / "venv")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env.update(AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=str(python), PIP_NO_INDEX="1")
+    setup = subprocess.run(["bash", root / "source" / "setup.sh"], env=env, capture_output=True, text=True,
+                           timeout=300)
+    assert setup.returncode == 0, setup.stdout + setup.stderr
+    cpu = min(os.sched_getaffinity(0))
+    sibling = busy_sibling(cpu)
+    try:
+        run = subprocess.run([root / "run_autograder"], env=env, capture_output=True, text=True, timeout=600,
+                             cwd=tmp_path, preexec_fn=lambda: os.sched_setaffinity(0, {cpu}))
+    finally:
+        sibling.kill()
+        sibling.wait()
+    assert run.returncode == 0, run.stdout + run.stderr
+    results = json.loads((root / "results" / "results.json").read_text())
+    config = json.loads((root / "source" / "autograder.json").read_text())
+    assert config["timeout"] == 10 and config["memory"] == 384 * 2**20  # the defaults, as shipped
+    missed = [(t["name"], t["output"]) for t in results["tests"] if t["score"] < t["max_score"]]
+    assert not missed, missed
+    assert results["score"] == sum(full_marks(e) for e in ("exercise1", "exercise2", "exercise3", "exercise4"))
+    print(f"graded at half a CPU in {results['execution_time']} s (per-call limit {config['timeout']} s)")

@@ -88,3 +88,20 @@ def test_autograder_writes_a_zip_and_checks_its_path_and_options(tmp_path):
     ]:
         result = invoke("autograder", *args, *(() if "--project" in args else ("--project", ROOT)))
         assert result.exit_code == code and words in result.output, (args, result.output)
+
+
+def test_release_classroom_and_autograder_platform_options(tmp_path):
+    out = tmp_path / "template"
+    made = invoke("release", out, "--project", ROOT, "--classroom")
+    assert made.exit_code == 0, made.output
+    assert "GitHub Classroom" in made.output and (out / ".github" / "workflows" / "classroom.yml").is_file()
+    pl = invoke("autograder", tmp_path / "pl.zip", "--project", ROOT, "--platform", "prairielearn",
+                "--exercise", "exercise2", "--timeout", "4")
+    assert pl.exit_code == 0 and "on PrairieLearn" in pl.output and "serverFilesCourse" in pl.output, pl.output
+    config = json.loads(zipfile.ZipFile(tmp_path / "pl.zip").read("cnn_grader/autograder.json"))
+    assert config["exercises"] == ["exercise2"] and config["timeout"] == 4 and config["memory"] == 384 * 2**20
+    wrong = invoke("autograder", tmp_path / "x.zip", "--project", ROOT, "--platform", "moodle")
+    assert wrong.exit_code == 2 and "moodle" in wrong.output
+    assert "--platform prairielearn" in invoke("autograder", "--help").output
+    assert "--classroom" in invoke("release", "--help").output
+    assert "Examples:" in invoke("classroom-report", "--help").output
