@@ -1,45 +1,45 @@
 """Grading a whole class: `grade batch SUBMISSIONS --out DIR`.
 
 What lands in DIR:
-    batch.json                          the batch's seed (fixed at the first run) and what discovery found
+    batch.json                          the seed (fixed at the first run), the source the folder was made from,
+                                        its shard, and what discovery found (grader/outdir.py)
     results/<student id>/<exercise>.json one result per submission (Gradescope's results.json fields plus the
                                         exercise, seed, sha256s, student id and name), written as soon as known
-    gradebook.csv, gradebook.json       one row per student and exercise, and per file that could not be used
+    gradebook.csv, gradebook.json       one row per student and exercise (a "missing" row for an exercise a
+                                        student did not hand in), and per file that could not be used
     summary.txt, summary.html           score distributions and the checks most students fail
 
 Nothing is lost: every result is written atomically the moment it is known, so after Ctrl-C or kill -9 the same
-command grades only what is missing (a result is kept when its file's sha256, the seed and the grader version
-still match) and ends with the same gradebook. A broken submission (syntax error, hang, crash, unreadable file,
-another exercise's file) gets a 0 row with the reason and never stops the batch.
+command grades only what is missing (the rules of what is kept are in grader/resume.py) and ends with the same
+gradebook. A broken submission (syntax error, hang, crash, unreadable file, another exercise's file) gets a 0 row
+with the reason and never stops the batch. Why results are regraded is said in one line through `notice`.
 
-Resume rules: each result records the limits it was made under ("limits": timeout and memory), the grader version
-and that the hidden checks ran; one made otherwise is graded again. A failure that looks like the machine's doing
-(a worker killed by SIGKILL from outside, e.g. by the OOM killer; no sandbox; a grader error) is retried once, and
-the retry is marked "retried" so it is kept whatever it says. regrade_errors=True (`--regrade-errors`) regrades
-every result that errored, crashed or timed out. Why results are regraded is said in one line through `notice`.
+A folder belongs to one class: a run whose SUBMISSIONS lack a student the folder was graded for is refused (the
+rule is in grader/source.py; replace=True starts the folder afresh). An empty SUBMISSIONS is an error. shard=K/N
+grades one part of the class; grader/merge.py joins the parts.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import functools
-import hashlib
-import time
 from pathlib import Path
 from typing import Callable, NamedTuple
 
-from grader import __version__
 from grader.archive import DEFAULT_ARCHIVE_LIMITS, ArchiveLimits
-from grader.gradebook import build_rows, result_relpath, write_gradebook
+from grader.gradebook import MISSING, build_rows, write_gradebook
 from grader.layouts import LayoutError, open_submissions
-from grader.results import ResultsError, failed_result, read_json, write_json_atomic
+from grader.outdir import OutError, check_paths, check_seed, clear, locked, read_meta, write_meta
+from grader.results import ResultsError, failed_result, write_json_atomic
+from grader.resume import (ERRORS, LOAD_PREFIX, MACHINE_FAILURES, NEW, REASONS, RETRY, Task,  # noqa: F401
+                           failed_with, file_sha256, limits_record, plan, regrade_line, regrade_reason)
 from grader.sandbox import DEFAULT_LIMITS, Limits, shared_worker_uid
+from grader.source import Shard, SourceError, check_shard, check_source, fingerprint, parse_shard, select_shard
 from grader.workers import cpu_count, run_tasks
 
 
 class BatchError(Exception):
-    """The batch cannot start (bad SUBMISSIONS or --out, a seed that contradicts the batch); says why."""
+    """The batch cannot start (bad SUBMISSIONS or --out, a seed, source or shard that contradicts the folder);
+    says why and how to go on."""
 
 
 class BatchInterrupted(Exception):
@@ -48,18 +48,6 @@ class BatchInterrupted(Exception):
     def __init__(self, done: int, total: int, out: Path):
         super().__init__(f"interrupted: {done} of {total} submissions graded")
         self.done, self.total, self.out = done, total, out
-
-
-class Task(NamedTuple):
-    student: str
-    name: str
-    exercise: str
-    path: str  # where the file is now
-    label: str  # where it is in SUBMISSIONS
-    late: bool
-    sha256: str | None  # of the file's bytes; None when it cannot be read
-    result: str  # result file, relative to --out
-    others: tuple[str, ...]  # older files of the same student and exercise (not graded)
 
 
 class Policy(NamedTuple):
@@ -72,42 +60,101 @@ class Policy(NamedTuple):
 class BatchReport(NamedTuple):
     out: Path
     seed: int
-    total: int  # submissions (student x exercise) found
+    total: int  # submissions (student x exercise) found (in this shard)
     graded: int  # graded by this run
     reused: int  # results kept from an earlier run
     rows: list[dict]
     layout: str
     summary: str  # the text summary (also in out/summary.txt)
+    missing: int = 0  # rows of exercises students did not hand in
+    shard: str = ""  # "K/N", or "" for the whole class
 
 
 def run_batch(submissions: Path, out: Path, *, workers: int | None = None, seed: int | None = None,
               limits: Limits = DEFAULT_LIMITS, progress: Callable | None = None,
               grade: Callable | None = None, regrade_errors: bool = False,
               notice: Callable[[str], None] | None = None,
-              archive_limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS) -> BatchReport:
+              archive_limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS, shard: Shard | str | None = None,
+              replace: bool = False, exercises=None) -> BatchReport:
     """Grade every submission under `submissions` (folder or zip) into `out`; see the module docstring.
 
     progress(done, total, label) is called with done=0 first, then after each graded submission. `grade(task,
     seed, limits) -> result dict` replaces the real grading (tests). regrade_errors: also regrade every result
     that errored. notice(line): told how many earlier results are regraded and why, before grading starts.
-    archive_limits: what all the zips of the batch may unpack together (grader/archive.py).
+    archive_limits: what all the zips of the batch may unpack together (grader/archive.py). shard: grade only
+    part K of N of the students ("K/N" or a Shard). replace: remove what earlier batches wrote into `out` and
+    start afresh. exercises: those every student should hand in, besides those anyone did (missing rows).
     Raises BatchError, BatchInterrupted.
     """
     submissions, out = Path(submissions), Path(out)
-    _check_paths(submissions, out)
     counter = {"done": 0, "total": 0}
     try:
-        with _locked(out):
-            seed = _batch_seed(out, seed, submissions)
+        shard = parse_shard(shard) if isinstance(shard, str) else shard
+        _check_exercises(exercises)
+        check_paths(submissions, out)
+        with locked(out):
+            meta = None if replace else read_meta(out)
+            check_seed(meta, seed, out)
+            if meta is not None:
+                check_shard(meta.get("shard"), shard, out)
             with open_submissions(submissions, limits=archive_limits) as found:
+                _check_found(found, submissions)
+                expected = sorted(set(exercises or ()) | set(_exercises(found)))
+                seed = _start(out, meta, found, seed=seed, submissions=submissions, shard=shard, replace=replace,
+                              limits=limits, exercises=expected, notice=notice)
                 policy = Policy(limits, regrade_errors, notice)
-                todo, kept, rows, summary = _run(found, out, seed, policy=policy, workers=_workers(workers, notice),
-                                                 grade=grade or grade_task, progress=progress, counter=counter)
-    except (LayoutError, ResultsError) as exc:
+                todo, kept, rows, summary = _run(select_shard(found, shard), out, seed, policy=policy,
+                                                 workers=_workers(workers, notice), grade=grade or grade_task,
+                                                 progress=progress, counter=counter, exercises=expected)
+    except (LayoutError, ResultsError, OutError, SourceError) as exc:
         raise BatchError(str(exc)) from exc
     except KeyboardInterrupt:
         raise BatchInterrupted(counter["done"], counter["total"], out) from None
-    return BatchReport(out, seed, len(todo) + len(kept), len(todo), len(kept), rows, found.layout, summary)
+    return BatchReport(out, seed, len(todo) + len(kept), len(todo), len(kept), rows, found.layout, summary,
+                       sum(r["status"] == MISSING for r in rows), str(shard or ""))
+
+
+def _check_exercises(exercises) -> None:
+    from grader.layouts import EXERCISES
+
+    unknown = sorted(set(exercises or ()) - set(EXERCISES))
+    if unknown:
+        raise SourceError(f"unknown exercise {', '.join(unknown)}: the exercises are {', '.join(EXERCISES)}")
+
+
+def _check_found(found, submissions: Path) -> None:
+    """An empty SUBMISSIONS is a mistake (a wrong path, an unpacked download elsewhere): say what was expected."""
+    if found.submissions or found.problems:
+        return
+    ignored = (f"; {len(found.ignored)} other file{'s' * (len(found.ignored) != 1)} there "
+               f"{'are' if len(found.ignored) != 1 else 'is'} not a submission (e.g. {found.ignored[0]})"
+               if found.ignored else "")
+    raise BatchError(f"no submissions found in {submissions}: expected one folder per student "
+                     f"(s1234567/exercise3.py), Canvas \"Download Submissions\" files "
+                     f"(smithbob_340934_208490284_exercise3.py), or a .zip of either{ignored}")
+
+
+def _start(out: Path, meta, found, *, seed, submissions, shard, replace, limits, exercises, notice) -> int:
+    """Check the source against the folder's record (or clear the folder: replace), record this run in
+    batch.json; the batch's seed."""
+    from grader.grading import new_seed
+
+    if shard and not meta and seed is None:
+        raise SourceError(f"--shard {shard} needs --seed: every part of a batch must grade with the same seed "
+                          f"(e.g. --seed 2024 on all {shard.count} of them)")
+    source = fingerprint(submissions, found)
+    if replace:
+        clear(out)
+    else:
+        moved = check_source(meta.get("source") if meta else None, source, out, submissions)
+        if moved and notice:
+            notice(moved)
+    seed = meta["seed"] if meta else (new_seed() if seed is None else seed)
+    if meta and "merged_from" in meta:  # graded into since it was merged: no later merge may replace it now
+        meta = {key: value for key, value in meta.items() if key != "merged_from"}
+    write_meta(out, meta, seed=seed, submissions=str(submissions), source=source,
+               shard=str(shard) if shard else None, exercises=exercises, limits=limits_record(limits))
+    return seed
 
 
 def _workers(workers: int | None, notice) -> int:
@@ -115,17 +162,17 @@ def _workers(workers: int | None, notice) -> int:
     count = workers or cpu_count()
     if count > 1 and shared_worker_uid():
         if notice is not None:
-            notice("grading one submission at a time: this user namespace maps too few uids to give each "
+            notice("warning: grading one submission at a time: this user namespace maps too few uids to give each "
                    "worker one of its own (see `grade doctor`)")
         return 1
     return count
 
 
-def _run(found, out: Path, seed: int, *, policy, workers, grade, progress, counter):
+def _run(found, out: Path, seed: int, *, policy, workers, grade, progress, counter, exercises):
     """Plan, grade what is missing, then write the gradebook, the summary and batch.json."""
     from grader.grading import max_score
 
-    max_scores = {ex: max_score(ex, include_hidden=True) for ex in _exercises(found)}
+    max_scores = {ex: max_score(ex, include_hidden=True) for ex in exercises}
     todo, kept, why = plan(found, out, seed, limits=policy.limits, regrade_errors=policy.regrade_errors)
     line = regrade_line(why)
     if line and policy.notice:
@@ -136,185 +183,17 @@ def _run(found, out: Path, seed: int, *, policy, workers, grade, progress, count
     retrying = frozenset(result for result, reason in why.items() if reason == RETRY)
     _grade_all(todo, out, seed=seed, limits=policy.limits, workers=workers, grade=grade, progress=progress,
                counter=counter, max_scores=max_scores, retrying=retrying)
-    rows = build_rows(found, out, max_scores)
+    rows = build_rows(found, out, max_scores, exercises)
     write_gradebook(rows, out, seed=seed, max_scores=max_scores)
     summary = _write_summary(rows, out, seed)
-    _update_meta(out, found)
+    write_meta(out, read_meta(out), layout=found.layout, submissions_found=len(found.submissions),
+               problems=len(found.problems), superseded=[s.label for s in found.superseded],
+               ignored=list(found.ignored))
     return todo, kept, rows, summary
-
-
-def _check_paths(submissions: Path, out: Path) -> None:
-    if not submissions.exists():
-        raise BatchError(f"submissions not found: {submissions}")
-    if out.exists() and not out.is_dir():
-        raise BatchError(f"--out {out} is a file; give a folder for the results")
-    if submissions.is_dir():
-        try:
-            out.resolve().relative_to(submissions.resolve())
-        except ValueError:
-            pass
-        else:
-            raise BatchError(f"--out {out} is inside {submissions}; it would be taken for a student's folder")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise BatchError(f"cannot create --out {out}: {exc.strerror or exc}") from exc
-
-
-@contextlib.contextmanager
-def _locked(out: Path):
-    """Hold out/.lock while grading, so two batches never write the same folder (a POSIX lock: the workers
-    forked meanwhile do not inherit it, and it goes away with this process, even after kill -9)."""
-    try:
-        handle = open(out / ".lock", "a+")
-    except OSError as exc:
-        raise BatchError(f"cannot write in --out {out}: {exc.strerror or exc}") from exc
-    with handle:
-        try:
-            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise BatchError(f"another `grade batch` is writing to {out}; wait for it to finish") from None
-        yield
-
-
-def _batch_seed(out: Path, seed: int | None, submissions: Path) -> int:
-    """The seed stored in out/batch.json; at the first run `seed` (or a new random one) is stored."""
-    from grader.grading import new_seed
-
-    path = out / "batch.json"
-    try:
-        meta = read_json(path)
-    except ResultsError as exc:
-        raise BatchError(f"{exc}; remove it to start the batch afresh") from exc
-    if meta is not None:
-        stored = meta.get("seed") if isinstance(meta, dict) else None
-        if not isinstance(stored, int):
-            raise BatchError(f"{path} has no seed; remove it to start the batch afresh")
-        if seed is not None and seed != stored:
-            raise BatchError(f"{out} was graded with seed {stored}, not {seed}: rerun without --seed to resume, "
-                             f"or choose a new --out")
-        return stored
-    seed = new_seed() if seed is None else seed
-    write_json_atomic({"seed": seed, "grader_version": __version__, "submissions": str(submissions),
-                       "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}, path)
-    return seed
-
-
-def _update_meta(out: Path, found) -> None:
-    meta = read_json(out / "batch.json") or {}
-    meta.update({"layout": found.layout, "submissions_found": len(found.submissions),
-                 "problems": len(found.problems),
-                 "superseded": [s.label for s in found.superseded], "ignored": list(found.ignored)})
-    write_json_atomic(meta, out / "batch.json")
 
 
 def _exercises(found) -> list[str]:
     return sorted({s.exercise for s in found.submissions} | {p.exercise for p in found.problems if p.exercise})
-
-
-def file_sha256(path: Path) -> str | None:
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
-        return None
-
-
-def plan(found, out: Path, seed: int, *, limits: Limits = DEFAULT_LIMITS,
-         regrade_errors: bool = False) -> tuple[list[Task], list[Task], dict[str, str]]:
-    """Split the submissions into those to grade and those whose result on disk is still valid; the third
-    item says why each one to grade is graded (by its result's path: NEW, or a key of REASONS)."""
-    others: dict[tuple[str, str], list[str]] = {}
-    for old in found.superseded:
-        others.setdefault((old.student, old.exercise), []).append(old.label)
-    todo, kept, why = [], [], {}
-    for sub in found.submissions:
-        task = Task(sub.student, sub.name, sub.exercise, str(sub.path), sub.label, sub.late,
-                    file_sha256(sub.path), result_relpath(sub.student, sub.exercise),
-                    tuple(others.get((sub.student, sub.exercise), ())))
-        reason = regrade_reason(out / task.result, task, seed, limits, regrade_errors)
-        (todo if reason else kept).append(task)
-        if reason:
-            why[task.result] = reason
-    return todo, kept, why
-
-
-# ---- resume rules: which results on disk are kept -------------------------------------------------------------
-
-NEW = "new"  # no result of this file on disk (or of another file, seed, exercise): graded, not reported
-RETRY = "retry"
-REASONS = {  # why an earlier result of the same file is graded again, as the notice line says it
-    "version": "made by another grader version",
-    "no-record": "made before results recorded their limits",
-    "hidden": "made without the hidden checks",
-    "limits": "made under other limits",
-    "errors": "that errored (--regrade-errors)",
-    RETRY: "whose worker was killed from outside (SIGKILL, OOM killer) or hit a grader or sandbox error "
-           "(retried once)",
-}
-LOAD_PREFIX = "the submission could not be loaded: "
-# first lines of a check's output (or a result's error) that are the machine's doing, not the student's
-MACHINE_FAILURES = ("the worker crashed (signal SIGKILL)", "the worker crashed (its connection was lost)",
-                    "grader error (not your fault)", "grader error (not the student's fault)",
-                    "cannot start a sandboxed worker", "the sandbox could not start a worker")
-# ... and those of any crash, timeout or sandbox failure, for --regrade-errors
-ERRORS = MACHINE_FAILURES + ("timed out", "not run: ", "the worker ", "used more than ", "the submission called ")
-
-
-def limits_record(limits: Limits) -> dict:
-    """What a result records of the limits it was made under."""
-    return {"timeout": float(limits.timeout), "memory": int(limits.memory)}
-
-
-def regrade_reason(path: Path, task: Task, seed: int, limits: Limits, regrade_errors: bool = False) -> str | None:
-    """None when the result at `path` is kept; else why the task is graded (NEW or a key of REASONS)."""
-    try:
-        result = read_json(path)
-    except ResultsError:
-        return NEW
-    if not (isinstance(result, dict) and result.get("seed") == seed and result.get("file_sha256") == task.sha256
-            and result.get("exercise") == task.exercise and result.get("student_id") == task.student):
-        return NEW
-    if result.get("grader_version") != __version__:
-        return "version"
-    if "limits" not in result or "hidden_checks" not in result:
-        return "no-record"
-    if result["hidden_checks"] is not True:
-        return "hidden"
-    if result["limits"] != limits_record(limits):
-        return "limits"
-    if regrade_errors and failed_with(result, ERRORS, errors=True):
-        return "errors"
-    if not result.get("retried") and (result.get("batch_retry") or failed_with(result, MACHINE_FAILURES)):
-        return RETRY
-    return None
-
-
-def failed_with(result: dict, starts: tuple[str, ...], *, errors: bool = False) -> bool:
-    """Does a check's output (or the result's error) start with one of `starts`? (A load failure counts by
-    what it says after "the submission could not be loaded: ".) errors: any "error" or retry mark counts."""
-    if errors and ("error" in result or result.get("batch_retry")):
-        return True
-    texts = [result.get("error")] + [t.get("output") for t in result.get("tests") or () if isinstance(t, dict)]
-    for text in texts:
-        if isinstance(text, str):
-            first = text.split("\n", 1)[0]
-            first = first[len(LOAD_PREFIX):] if first.startswith(LOAD_PREFIX) else first
-            if first.startswith(starts):
-                return True
-    return False
-
-
-def regrade_line(why: dict[str, str]) -> str:
-    """One line on how many earlier results are graded again and why; '' when none is."""
-    counts = {key: sum(reason == key for reason in why.values()) for key in REASONS}
-    counts = {key: n for key, n in counts.items() if n}
-    if not counts:
-        return ""
-    total = sum(counts.values())
-    noun = "result" if total == 1 else "results"
-    if len(counts) == 1:
-        return f"regrading {total} {noun} {REASONS[next(iter(counts))]}"
-    return f"regrading {total} {noun}: " + ", ".join(f"{n} {REASONS[key]}" for key, n in counts.items())
 
 
 def grade_task(task: Task, seed: int, limits: Limits) -> dict:

@@ -319,9 +319,10 @@ def doctor_command():
     sys.exit(0 if holds else 1)
 
 
-from grader.cli_course import batch_command, export_command  # noqa: E402
+from grader.cli_course import batch_command, export_command, merge_command  # noqa: E402
 
 main.add_command(batch_command)
+main.add_command(merge_command)
 main.add_command(export_command)
 from grader.cli_release import autograder_command, release_command, stubs_command  # noqa: E402
 
@@ -329,3 +330,6 @@ main.add_command(release_command)
 main.add_command(autograder_command)
 main.add_command(stubs_command)
 
+from grader.classroom import classroom_command  # noqa: E402
+
+main.add_command(classroom_command)

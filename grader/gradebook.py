@@ -6,8 +6,11 @@ resumed produces exactly the same gradebook as one that ran straight through. No
 Every text a student can influence (student id, name, file, reason) is passed through `one_line` in the rows
 (so gradebook.json, the summary and the exports get it plain), and every such CSV cell through `csv_cell`, so
 no spreadsheet runs it as a formula; numbers are written as numbers (grader/neutral.py has the rule).
-A row's status is "graded", "error" (0 points: the reason says why) or "ambiguous" (a Canvas file name that
-reads as several students': filed under nobody, not graded).
+A row's status is "graded", "error" (0 points: the reason says why), "ambiguous" (a Canvas file name that
+reads as several students': filed under nobody, not graded) or "missing" (MISSING: an exercise of the batch that
+a student did not hand in: 0 of the exercise's points, reason "not handed in", no file and no result). A student
+is anyone with a row of their own (a submission, or a file that could not be used); the exercises of the batch
+are those anyone handed in, or those the caller names (`grade batch --exercises`).
 """
 
 from __future__ import annotations
@@ -32,8 +35,18 @@ def row_key(row: dict) -> tuple:
     return row["student_id"], order, row["exercise"], row["file"]
 
 
+MISSING = "missing"
+NOT_HANDED_IN = "not handed in"
+LOAD_PREFIX = "the submission could not be loaded: "
+# what a failed check's first line starts with (after LOAD_PREFIX), by the kind of failure it is
+KINDS = (("timed out", ("timed out",)), ("crashed", ("the worker crashed",)),
+         ("out of memory", ("used more than ",)), ("not implemented yet", ("not implemented yet",)))
+
+
 def failure_reason(result: dict) -> str:
-    """Why a result is not full marks, in one line: its error, the one message all checks share, or a count."""
+    """Why a result is not full marks, in one line: its error, the one message all failed checks share (when
+    all checks failed), else the one kind of failure they all are ("timed out", "crashed", "out of memory", "not
+    implemented yet"; with a count when some checks passed), or a count."""
     if result.get("error"):
         return _first_line(result["error"])
     tests = result.get("tests", [])
@@ -43,7 +56,23 @@ def failure_reason(result: dict) -> str:
     messages = {_first_line(t.get("output", "")) for t in failed}
     if len(failed) == len(tests) and len(messages) == 1 and "" not in messages:
         return messages.pop()
-    return f"{len(failed)} of {len(tests)} checks failed"
+    kinds = {failure_kind(message) for message in messages}
+    count = f"{len(failed)} of {len(tests)} checks failed"
+    if len(kinds) == 1 and None not in kinds:
+        return kinds.pop() if len(failed) == len(tests) else f"{count}: {kinds.pop()}"
+    return count
+
+
+def failure_kind(line: str) -> str | None:
+    """'timed out', 'crashed', 'out of memory' or 'not implemented yet' for a failed check's first line; None
+    for any other failure. A check not run because its function already timed out counts as timed out."""
+    line = line[len(LOAD_PREFIX):] if line.startswith(LOAD_PREFIX) else line
+    if line.startswith("not run: ") and " already timed out" in line:
+        return "timed out"
+    for kind, starts in KINDS:
+        if line.startswith(starts):
+            return kind
+    return None
 
 
 def _first_line(text: str) -> str:
@@ -71,8 +100,24 @@ def problem_row(problem, max_score: float) -> dict:
             "file": one_line(problem.label), "reason": one_line(problem.reason), "result": ""}
 
 
-def build_rows(discovery, out: Path, max_scores: dict[str, float]) -> list[dict]:
-    """Every row of the gradebook, sorted by student, exercise and file."""
+def missing_rows(rows: list[dict], exercises, max_scores: dict[str, float]) -> list[dict]:
+    """A MISSING row for each student (anyone with a row but an ambiguous one) and each of `exercises` that
+    the student has no row for."""
+    names: dict[str, str] = {}
+    have = set()
+    for row in rows:
+        if row["student_id"] and row["status"] != "ambiguous":
+            names[row["student_id"]] = names.get(row["student_id"]) or row["name"]
+            have.add((row["student_id"], row["exercise"]))
+    return [{"student_id": student, "name": name, "exercise": exercise, "score": 0.0,
+             "max_score": float(max_scores.get(exercise, 0.0)), "status": MISSING, "late": False, "file": "",
+             "reason": NOT_HANDED_IN, "result": ""}
+            for student, name in names.items() for exercise in exercises if (student, exercise) not in have]
+
+
+def build_rows(discovery, out: Path, max_scores: dict[str, float], exercises=None) -> list[dict]:
+    """Every row of the gradebook, sorted by student, exercise and file; a MISSING row for each exercise (of
+    `exercises`, else those in `discovery`) a student did not hand in."""
     rows = []
     for sub in discovery.submissions:
         relpath = result_relpath(sub.student, sub.exercise)
@@ -83,7 +128,10 @@ def build_rows(discovery, out: Path, max_scores: dict[str, float]) -> list[dict]
         rows.append(result_row(sub.student, sub.name, sub.exercise, sub.label, sub.late, result, relpath))
     for problem in discovery.problems:
         rows.append(problem_row(problem, max_scores.get(problem.exercise, 0.0)))
-    return sorted(rows, key=row_key)
+    if exercises is None:
+        exercises = {s.exercise for s in discovery.submissions} | {p.exercise for p in discovery.problems}
+    exercises = sorted({ex for ex in exercises if ex})
+    return sorted(rows + missing_rows(rows, exercises, max_scores), key=row_key)
 
 
 def csv_text(header, rows, *, exact: tuple[int, ...] = ()) -> str:

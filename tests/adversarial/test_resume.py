@@ -51,7 +51,7 @@ class OutsideKiller(threading.Thread):
 
 def batch(students: Path, out: Path, *extra) -> CliRunner:
     run = CliRunner().invoke(main, ["batch", str(students), "--out", str(out), "--workers", "1", "--seed", "5",
-                                    "--timeout", "3", "--memory", "600M", "-q", *map(str, extra)])
+                                    "--timeout", "3", "--memory", "600M", *map(str, extra)])
     assert run.exit_code == 0, run.output
     return run
 

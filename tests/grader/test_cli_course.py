@@ -46,8 +46,10 @@ def test_batch_then_export_on_a_small_class(tmp_path):
     assert first.exit_code == 0, first.output
     assert "Batch summary: 2 students" in first.output
     assert "2 submissions (2 graded now, 0 kept from an earlier run), seed 3" in first.output
-    again = invoke("batch", subs, "--out", tmp_path / "out", "-q")
-    assert again.exit_code == 0 and "(0 graded now, 2 kept from an earlier run)" in again.output
+    again = invoke("batch", subs, "--out", tmp_path / "out")
+    assert again.exit_code == 0 and "(0 graded now, 2 kept from an earlier run)" in again.stderr
+    quiet = invoke("batch", subs, "--out", tmp_path / "out", "-q")
+    assert (quiet.exit_code, quiet.output) == (0, "")  # -q: nothing at all on success
     exported = invoke("export", tmp_path / "out", "--format", "csv")
     assert exported.exit_code == 0 and "grades.csv (2 students)" in exported.output
     lines = (tmp_path / "out" / "exports" / "grades.csv").read_text().splitlines()
@@ -98,15 +100,59 @@ def test_timed_out_results_are_regraded_under_a_longer_timeout(tmp_path):
     ann = json.loads((out / "results/ann/exercise3.json").read_text())
     assert ann["score"] == 0 and ann["limits"] == {"timeout": 0.3, "memory": 1 << 30}
     assert ann["tests"][0]["output"] == "the submission could not be loaded: timed out after 0.3 s while loading"
-    longer = invoke("batch", subs, "--out", out, "--workers", 1, "--timeout", 2, "-q")
+    longer = invoke("batch", subs, "--out", out, "--workers", 1, "--timeout", 2)
     assert longer.exit_code == 0, longer.output
     assert "regrading 2 results made under other limits\n" in longer.stderr
     assert "(2 graded now, 0 kept from an earlier run)" in longer.stderr
     ann = json.loads((out / "results/ann/exercise3.json").read_text())
     assert ann["score"] == ann["max_score"] > 0 and ann["limits"]["timeout"] == 2.0
-    same = invoke("batch", subs, "--out", out, "--workers", 1, "--timeout", 2, "-q")
+    same = invoke("batch", subs, "--out", out, "--workers", 1, "--timeout", 2)
     assert "regrading" not in same.stderr and "(0 graded now, 2 kept from an earlier run)" in same.stderr
     assert json.loads((out / "results/ann/exercise3.json").read_text()) == ann
-    errors = invoke("batch", subs, "--out", out, "--workers", 1, "--timeout", 2, "-q", "--regrade-errors")
+    errors = invoke("batch", subs, "--out", out, "--workers", 1, "--timeout", 2, "--regrade-errors")
     assert errors.exit_code == 0, errors.output
     assert "regrading" not in errors.stderr and "(0 graded now, 2 kept" in errors.stderr  # a stub is no error
+
+
+def fake_grade(task, seed, limits):
+    from grader.checking import Outcome
+    from grader.results import make_result
+
+    points = float(Path(task.path).read_text().split("=")[1])
+    return make_result(task.exercise, [Outcome("a", points, 10.0, "passed" if points == 10 else "failed", "a is wrong",
+                                               "visible")], seed=seed, source="", submission=task.path, seconds=0.0)
+
+
+def test_batch_shards_merge_refusals_and_quiet(tmp_path, monkeypatch):
+    real = grader.batch.run_batch
+    monkeypatch.setattr(grader.batch, "run_batch", lambda *a, **k: real(*a, **{**k, "grade": fake_grade}))
+    subs = tmp_path / "subs"
+    for i in range(6):
+        (subs / f"s{i}").mkdir(parents=True)
+        (subs / f"s{i}" / "exercise3.py").write_text(f"score={i}")
+    (subs / "s0" / "exercise4.py").write_text("score=10")
+    whole = invoke("batch", subs, "--out", tmp_path / "whole", "--seed", 4, "--workers", 1)
+    assert whole.exit_code == 0, whole.output
+    assert "5 not handed in" in whole.stderr  # s1 ... s5 handed in no exercise4
+    for k in (1, 2):
+        part = invoke("batch", subs, "--out", tmp_path / f"p{k}", "--seed", 4, "--shard", f"{k}/2", "-q")
+        assert (part.exit_code, part.output) == (0, "")
+    merged = invoke("merge", tmp_path / "p1", tmp_path / "p2", "--out", tmp_path / "merged")
+    assert merged.exit_code == 0 and "Merged 2 shards (6 students), seed 4." in merged.stderr
+    assert (tmp_path / "merged" / "gradebook.csv").read_text() == (tmp_path / "whole" / "gradebook.csv").read_text()
+    lacking = invoke("merge", tmp_path / "p1", "--out", tmp_path / "m2")
+    assert lacking.exit_code == 1 and "Error: shard 2/2 is missing" in lacking.output
+    bad = invoke("batch", subs, "--out", tmp_path / "p3", "--shard", "3/2")
+    assert bad.exit_code == 2 and "K must be between 1 and N" in bad.output
+    wrong = invoke("batch", subs, "--out", tmp_path / "p3", "--exercises", "exercise3,lab9")
+    assert wrong.exit_code == 2 and "comma-separated list of exercise1" in wrong.output
+    other = tmp_path / "other"
+    (other / "zed").mkdir(parents=True)
+    (other / "zed" / "exercise3.py").write_text("score=1")
+    refused = invoke("batch", other, "--out", tmp_path / "whole", "-q")
+    assert refused.exit_code == 1 and "was made from other submissions" in refused.stderr
+    replaced = invoke("batch", other, "--out", tmp_path / "whole", "--replace", "-q")
+    assert (replaced.exit_code, replaced.output) == (0, "")
+    (tmp_path / "empty").mkdir()
+    empty = invoke("batch", tmp_path / "empty", "--out", tmp_path / "e")
+    assert empty.exit_code == 1 and f"Error: no submissions found in {tmp_path / 'empty'}" in empty.stderr

@@ -82,3 +82,41 @@ def test_rows_keep_student_text_on_one_plain_line():
         "s\\x1b[2J1", "Ann\\u202e", "s1/ex\\x0a3.py", "cannot read s1/ex\\x073.py")
     flagged = problem_row(Problem("", "", "exercise3", "a_1_2_3_4_exercise3.py", "ambiguous ...", "ambiguous"), 5.0)
     assert (flagged["status"], flagged["score"], flagged["max_score"]) == ("ambiguous", 0.0, 5.0)
+
+
+TIMED_OUT = "timed out after 5 s"
+SKIPPED = "not run: `rot180` already timed out after 5 s in an earlier check"
+
+
+@pytest.mark.parametrize("outputs, reason", [
+    ([TIMED_OUT] + [SKIPPED] * 15, "timed out"),  # was "16 of 16 checks failed"
+    ([TIMED_OUT, "not run: `full_convolve` already timed out after 5 s in an earlier check"], "timed out"),
+    (["the worker crashed (signal SIGSEGV)", "the worker crashed (signal SIGKILL)"], "crashed"),
+    (["the submission could not be loaded: the worker crashed (signal SIGSEGV)", "the worker crashed (x)"],
+     "crashed"),
+    (["used more than 1 GiB of memory", "the submission could not be loaded: used more than 512 MiB of memory"],
+     "out of memory"),
+    (["not implemented yet", "not implemented yet\n  NotImplementedError: rot180"], "not implemented yet"),
+    ([TIMED_OUT, "not implemented yet"], "2 of 2 checks failed"),  # two kinds: the count
+    ([TIMED_OUT, "kernel not rotated"], "2 of 2 checks failed"),
+    ([None, TIMED_OUT, SKIPPED], "2 of 3 checks failed: timed out"),  # None: a check that passed
+    ([None, "not implemented yet", "not implemented yet\n  NotImplementedError: x"],
+     "2 of 3 checks failed: not implemented yet"),
+])
+def test_failure_reason_names_the_one_kind_of_failure(outputs, reason):
+    tests = [outcome("passed") if text is None else outcome("failed", text) for text in outputs]
+    assert failure_reason({"tests": tests}) == reason
+
+
+def test_missing_rows_for_each_student_and_exercise_not_handed_in():
+    from grader.gradebook import MISSING, missing_rows
+    from grader.layouts import Problem
+
+    rows = [result_row("s1", "Ann", "exercise3", "s1/exercise3.py", False, {"score": 1, "max_score": 2}, "r"),
+            problem_row(Problem("s2", "", "", "s2/x.py", "no exercise"), 0.0),
+            problem_row(Problem("", "", "exercise4", "a_1_2_x.py", "?", "ambiguous"), 5.0)]
+    added = missing_rows(rows, ["exercise3", "exercise4"], {"exercise3": 2.0, "exercise4": 5.0})
+    assert [(r["student_id"], r["name"], r["exercise"], r["status"], r["max_score"], r["reason"]) for r in added] == [
+        ("s1", "Ann", "exercise4", MISSING, 5.0, "not handed in"),
+        ("s2", "", "exercise3", MISSING, 2.0, "not handed in"), ("s2", "", "exercise4", MISSING, 5.0, "not handed in")]
+    assert all(list(r) == list(COLUMNS) for r in added)
