@@ -271,7 +271,7 @@ def picture(got: np.ndarray, want: np.ndarray, wrong: np.ndarray, idx: tuple) ->
 
     width = 9 * g.shape[1]
     where = f"map {lead}" if lead else "the array"
-    lines = [f"{where}: expected{' ' * max(1, width - 8)}| got (* = wrong)"]
+    lines = [f"{where} (* = wrong):", f"{'expected':>{width}} | got"]
     for r in range(g.shape[0]):
         lines.append("".join(cell(v, False) for v in w[r]) + " |" + "".join(cell(v, m) for v, m in zip(g[r], bad[r])))
     return "\n".join(lines[:MAX_LINES])

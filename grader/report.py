@@ -17,8 +17,13 @@ def _num(value: float) -> str:
 
 
 def _wrapped(text: str, width: int, indent: str) -> list[str]:
+    """`text` indented, its prose wrapped at `width`; lines that are laid out already (they start with a space,
+    or hold a table's " | ") are kept whole: a wrapped table or quoted source line would be unreadable."""
     lines = []
     for paragraph in text.splitlines() or [""]:
+        if paragraph.startswith(" ") or " | " in paragraph:
+            lines.append(indent + paragraph)
+            continue
         lines.extend(textwrap.wrap(paragraph, width=max(40, width), initial_indent=indent,
                                    subsequent_indent=indent) or [indent])
     return lines

@@ -57,3 +57,23 @@ def test_expect_int_and_tuple():
 def test_close_enough_rejects_nan_and_shape():
     assert not close_enough(np.array([np.nan]), np.array([1.0]))
     assert not close_enough(np.zeros(2), np.zeros(3))
+
+
+def test_a_small_wrong_map_is_shown_expected_beside_got_in_aligned_columns():
+    want = np.arange(12.0).reshape(1, 1, 3, 4)
+    got = want.copy()
+    got[0, 0, 1, 2] += 5.0
+    with pytest.raises(CheckFailed) as info:
+        expect_array(got, want, case="case")
+    lines = str(info.value).splitlines()
+    start = lines.index("map (0, 0) (* = wrong):")
+    table = lines[start + 1:start + 5]
+    assert len({line.index(" | ") for line in table}) == 1 and table[0].strip() == "expected | got"
+    assert [line.count("*") for line in table[1:]] == [0, 1, 0]
+
+
+def test_the_report_never_wraps_a_table_or_a_quoted_line():
+    from grader.report import _wrapped
+
+    row = "  " + "   -1.25" * 12 + "  |" + "   -1.25*" * 12
+    assert _wrapped(row + "\nword " * 30, 60, "    ")[0] == "    " + row
