@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from grader import __version__
-from grader.checking import EXERCISES
+from grader.checking import EXERCISES, collect
 from grader.submission import EXERCISE_FUNCTIONS
 
 DIST = "cnn_backprop_grader"
@@ -183,6 +183,15 @@ exec "$PYTHON" -m grader.autograder_run --root "$ROOT" --config "$ROOT/source/au
 """
 
 
+def _points(exercises) -> str:
+    """The line of the README that says what the assignment is worth."""
+    checks = [c for e in exercises for c in collect(e)]
+    public = sum(c.info.points for c in checks if c.info.visibility == "visible")
+    total = sum(c.info.points for c in checks)
+    return (f"Total points: **{total:g}** ({public:g} in visible checks, {total - public:g} hidden): set the "
+            f"assignment's points to {total:g}.")
+
+
 def _readme(config: dict, wheel: str, pins: list[str]) -> str:
     hidden = config["hidden_visibility"]
     memory = f"{config['memory'] / 2**20:g} MiB"
@@ -198,6 +207,7 @@ def _readme(config: dict, wheel: str, pins: list[str]) -> str:
             f"`Exercise_3.ipynb`, a notebook of the student release ...); an exercise with no file scores 0 with a\n"
             f"message. Public checks are `visible`, hidden ones `{hidden}`.\n\n"
             f"Students upload their `exercises/exerciseN.py` or `.ipynb` files.\n\n"
+            f"{_points(config['exercises'])}\n\n"
             f"## Limits\n\n"
             f"Gradescope's default container has 768 MB of memory and 0.5 vCPU, and one that runs out of memory\n"
             f"is killed with no results at all. So each call of a student's function may use {memory} and\n"

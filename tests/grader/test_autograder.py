@@ -80,6 +80,8 @@ def test_the_bundle_holds_the_scripts_the_config_and_a_wheel_with_the_hidden_che
     readme = zipfile.ZipFile(bundle).read("README.md").decode()
     assert "Ubuntu 22.04" in readme and "768 MB" in readme and "384 MiB" in readme
     assert "no\ntotal score until you publish the grades" in readme
+    total = sum(full_marks(e) for e in config["exercises"])
+    assert f"Total points: **{total:g}**" in readme and f"set the assignment's points to {total:g}." in readme
     inside = set(wheel.namelist())
     assert {"grader/checks/exercise3.py", "grader/checks/exercise1_truth.py", "reference/count.py",
             "reference/conv.py"} <= inside
