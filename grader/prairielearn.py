@@ -34,10 +34,11 @@ LOAD_FAILED = "the submission could not be loaded: "  # how the sandbox words a 
 
 RUN_SH = """#!/bin/sh
 # PrairieLearn runs this in the grading container: `run.sh exercise3` grades exercise 3 of /grade/student.
+# GRADE_ROOT and GRADE_PYTHON (defaults /grade and python3) exist to test the bundle elsewhere.
 HERE="$(cd "$(dirname "$0")" && pwd)"
 # as root, make the hidden checks unreadable to the student's code (which runs as other uids)
 [ "$(id -u)" = 0 ] && chmod -R go-rwx "$HERE/lib" 2>/dev/null
-PYTHONPATH="$HERE/lib" exec python3 -m grader.prairielearn "$@" --root "${GRADE_ROOT:-/grade}" \\
+PYTHONPATH="$HERE/lib" exec "${GRADE_PYTHON:-python3}" -m grader.prairielearn "$@" --root "${GRADE_ROOT:-/grade}" \\
     --config "$HERE/autograder.json"
 """
 

@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -198,7 +199,8 @@ def test_prairielearn_bundle_runs_as_its_entrypoint(tmp_path):
     shutil.copy(ROOT / "solutions" / "exercise4.py", tmp_path / "grade" / "student" / "exercise4.py")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     run = subprocess.run(["sh", tmp_path / "serverFilesCourse/cnn_grader/run.sh", "exercise4"], cwd=tmp_path,
-                         env={**env, "GRADE_ROOT": str(tmp_path / "grade")}, capture_output=True, text=True,
+                         env={**env, "GRADE_ROOT": str(tmp_path / "grade"), "GRADE_PYTHON": sys.executable},
+                         capture_output=True, text=True,
                          timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
     results = json.loads((tmp_path / "grade" / "results" / "results.json").read_text())
