@@ -135,6 +135,7 @@ class Sandbox:
         self.source, self.filename, self.limits = source, filename, limits
         self.cells = list(cells) if cells is not None else None
         self.cell_failures = None  # after the first load of a notebook: a SubmissionRaised per cell that raised
+        self._jail = {}
         self._load_error = None
         self._res = _Resources()
         self._finalizer = weakref.finalize(self, self._res.release)
@@ -155,10 +156,9 @@ class Sandbox:
 
     @property
     def jail(self):
-        """What the current worker's jail achieved (grader/_jail.py): {"tmpfs", "landlock", "seccomp", "uid"};
-        {} before a worker has started."""
-        worker = self._res.worker
-        return dict(worker.jail) if worker is not None else {}
+        """What the latest worker's jail achieved (grader/_jail.py): {"tmpfs", "landlock", "seccomp", "uid",
+        "shared_uid"}, kept after that worker is gone; {} before any worker has started."""
+        return dict(self._jail)
 
     @property
     def output(self):
@@ -201,6 +201,7 @@ class Sandbox:
         res.worker = spawn_worker(tmpdir=tempfile.gettempdir(), memory=self.limits.memory, timeout=self.limits.timeout,
                                   fsize=FILE_SIZE_LIMIT, output_fd=res.output.fileno(), drop_uid=_drop_uid(),
                                   output=self.limits.output)
+        self._jail = res.worker.jail
         seq = self._next_seq()
         control = {"op": "load", "filename": self.filename, "seq": seq, "cells": self.cells}
         chunks = wire.pack(control, self.source, strict=True)
