@@ -30,8 +30,7 @@ from grader.gradebook import MISSING, build_rows, write_gradebook
 from grader.layouts import LayoutError, open_submissions
 from grader.outdir import OutError, check_paths, check_seed, clear, locked, read_meta, write_meta
 from grader.results import ResultsError, failed_result, write_json_atomic
-from grader.resume import (ERRORS, LOAD_PREFIX, MACHINE_FAILURES, NEW, REASONS, RETRY, Task,  # noqa: F401
-                           failed_with, file_sha256, limits_record, plan, regrade_line, regrade_reason)
+from grader.resume import RETRY, Task, limits_record, plan, regrade_line
 from grader.sandbox import DEFAULT_LIMITS, Limits, shared_worker_uid
 from grader.source import Shard, SourceError, check_shard, check_source, fingerprint, parse_shard, select_shard
 from grader.workers import cpu_count, run_tasks

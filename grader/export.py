@@ -100,9 +100,9 @@ def export_batch(batch_dir: Path, fmt: str, *, output: Path | None = None, roste
         groups = ([[ex] for ex in batch.exercises] if fmt == "moodle-worksheet"
                   else exercise_groups(batch, missing))
         if len(groups) > 1 and fmt != "moodle-worksheet":
-            batch.notes.append(f"the exercises were handed in by different students: one file per exercise, so "
-                               f"that no grade cell is blank (a blank cell clears the grade in the LMS); "
-                               f"--missing zero writes 0 for what was not handed in")
+            batch.notes.append("the exercises were handed in by different students: one file per exercise, so "
+                               "that no grade cell is blank (a blank cell clears the grade in the LMS); "
+                               "--missing zero writes 0 for what was not handed in")
         if not groups:
             raise ExportError("this batch graded no exercise: there is no worksheet to write")
         written, students = [], set()

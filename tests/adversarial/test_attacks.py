@@ -23,14 +23,6 @@ def cli(*args):
     return CliRunner().invoke(main, [*args, *CLI_LIMITS], catch_exceptions=False)
 
 
-def dead(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except OSError:
-        return True
-
-
 def test_no_secret_of_the_grader_can_be_read(kit, nothing_outlives):
     result, _ = kit.grade(SUBMISSIONS / "cheat_read_secrets.py")
     nothing_outlives()

@@ -122,14 +122,20 @@ def simulated_root(tmp_path, bundle) -> Path:
     return root
 
 
-def test_the_bundle_runs_in_a_simulated_autograder_folder(tmp_path, bundle):
-    root = simulated_root(tmp_path, bundle)
+def set_up(tmp_path, root) -> tuple[Path, dict]:
+    """Run the bundle's setup.sh into a fresh virtual environment, offline -> (its python, the environment)."""
     python = fresh_venv(tmp_path / "venv")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env.update(AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=str(python), PIP_NO_INDEX="1")
     setup = subprocess.run(["bash", root / "source" / "setup.sh"], env=env, capture_output=True, text=True,
                            timeout=300)
     assert setup.returncode == 0, setup.stdout + setup.stderr
+    return python, env
+
+
+def test_the_bundle_runs_in_a_simulated_autograder_folder(tmp_path, bundle):
+    root = simulated_root(tmp_path, bundle)
+    python, env = set_up(tmp_path, root)
     run = subprocess.run([root / "run_autograder"], env=env, capture_output=True, text=True, timeout=300,
                          cwd=tmp_path)
     assert run.returncode == 0, run.stdout + run.stderr
@@ -261,12 +267,7 @@ def test_at_half_a_cpu_no_correct_answer_times_out_under_the_bundles_default_lim
     for exercise in ("exercise1", "exercise2", "exercise4"):
         shutil.copy(ROOT / "solutions" / f"{exercise}.py", root / "submission" / f"{exercise}.py")
     (root / "submission" / "exercise3.py").write_text(SLOW_EXERCISE3)
-    python = fresh_venv(tmp_path / "venv")
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    env.update(AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=str(python), PIP_NO_INDEX="1")
-    setup = subprocess.run(["bash", root / "source" / "setup.sh"], env=env, capture_output=True, text=True,
-                           timeout=300)
-    assert setup.returncode == 0, setup.stdout + setup.stderr
+    python, env = set_up(tmp_path, root)
     cpu = min(os.sched_getaffinity(0))
     sibling = busy_sibling(cpu)
     try:

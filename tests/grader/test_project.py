@@ -110,7 +110,7 @@ def test_both_edited_grades_the_newer_and_says_how_to_choose(student, monkeypatc
 def test_without_a_manifest_the_newer_file_is_graded_with_a_note(student, monkeypatch):
     monkeypatch.chdir(student)
     (student / MANIFEST).unlink()
-    py, nb = student / "exercises" / "exercise1.py", student / "exercises" / "exercise1.ipynb"
+    nb = student / "exercises" / "exercise1.ipynb"
     autosave(nb)
     choice = default_submission(student, "exercise1")
     assert choice.path == nb and "both exist" in choice.note and "--submission exercises/exercise1.py" in choice.note
