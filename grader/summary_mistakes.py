@@ -10,6 +10,7 @@ varies (the stride) are one mistake, shown with N for it.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from typing import NamedTuple
@@ -53,11 +54,15 @@ def read_failure(test: dict) -> Failure:
     innermost frame of the submission named in its output, else the part of the check's name before ":"), and
     the mistakes its first line names (only the first line, which is the grader's own; never for a stub, whose
     output quotes the student's NotImplementedError message)."""
-    output = str(test.get("output", "") or "")
+    return _read_failure(str(test.get("output", "") or ""), str(test.get("name", "?")))
+
+
+@functools.lru_cache(maxsize=4096)  # a class repeats the same messages: each is read once per summary
+def _read_failure(output: str, name: str) -> Failure:
     line = first_line(output)
     if line.startswith(STUB):
         frames = [m.group(1) for m in map(_FRAME.match, output.splitlines()[1:]) if m]
-        return Failure(line, one_line(frames[-1]) if frames else function_of(test), ())
+        return Failure(line, one_line(frames[-1]) if frames else function_of({"name": name}), ())
     mistake = line.split(LOOKS_LIKE, 1)[1].strip() if LOOKS_LIKE in line else ""
     return Failure(line, None, (mistake.rstrip(".").strip(),) if mistake.rstrip(".").strip() else ())
 
