@@ -223,6 +223,9 @@ def conv_dx_variants(delta, w, stride, padding, input_size):
             _skip(f == c and f > 1, lambda: fit(full(delta, w.transpose(1, 0, 2, 3)))),
         "only the last kernel counts: the contributions of the F kernels were overwritten, not summed":
             _skip(f > 1, lambda: fit(full(delta[:, -1:], w[-1:]))),
+        "input map c took its gradient from kernel c only (depthwise): sum the contributions w[f, c] of all "
+        "F kernels": _skip(f == c and f > 1, lambda: fit(np.concatenate(
+            [full(delta[:, [m]], w[[m]][:, [m]]) for m in range(c)], axis=1))),
         "the full convolution was padded with k zeros instead of k-1": lambda: fit(_pad(right(), 1)),
         f"stride {s}: the s-1 zeros between residual entries are missing":
             _skip(s > 1, lambda: fit(full(delta, w, 1))),
@@ -305,6 +308,8 @@ def conv_dw_variants(delta, a_prev, kernel, stride, padding):
         "not summed over the batch: only the last example counts (overwritten instead of added)":
             _skip(n > 1, lambda: ref_dw(delta[-1:], a_prev[-1:], kernel, s, p)),
         f"averaged over the batch instead of summed (divided by N = {n})": _skip(n > 1, lambda: right() / n),
+        "a square kernel assumed: KW taken as KH (kernel_size may be a pair (KH, KW))":
+            _skip(kh != kw and kh <= kw + rw, lambda: ref_dw(delta, a_pad[..., :(wo - 1) * s + kh], (kh, kh), s)),
         "the F and C axes are swapped (dw has shape (F, C, KH, KW))":
             _skip(f > 1 or c > 1, lambda: right().transpose(1, 0, 2, 3)),
     })

@@ -233,6 +233,8 @@ def max_builders(delta, x, size):
             lambda: blocks(delta, size) * tied()[0],
         "ties routed to the last maximum (the first maximum in row-major order gets the gradient)":
             lambda: numeric_max(delta[flip], x[flip], size)[flip],
+        "ties routed to the first maximum in column-major order (the first in row-major order gets the gradient)":
+            lambda: window_transposed(numeric_max(delta, window_transposed(x, size), size), size),
         "gradient split between tied maxima (only the first maximum in row-major order gets it)":
             lambda: blocks(delta, size) * tied()[0] / tied()[1],
         "the row and column of the maximum inside its window were swapped (divmod of the argmax index the wrong "
@@ -269,6 +271,8 @@ def subsample_mistakes(delta, x, coef, size):
         "dcoef not summed over the batch": lambda: each(1),
         "dcoef not summed over positions": lambda: weighted().sum(axis=0),
         "dcoef uses the layer's output z instead of the window sum of its input x": lambda: right(1) * coef,
+        f"dcoef averaged over the batch instead of summed (divided by N = {n})":
+            lambda: right(1) / n if n > 1 else None,
     })
     dbias = Variants({
         "dbias not summed over the batch (sum delta over batch and positions)": lambda: each(2),
@@ -276,6 +280,8 @@ def subsample_mistakes(delta, x, coef, size):
         "dbias averaged instead of summed": lambda: right(2) / (n * ho * wo),
         "dbias from the first example only (sum over the batch too)": lambda: right(2, 0, 1),
         "dbias multiplied by coef (z = coef * sum + bias: dz/dbias = 1)": lambda: right(2) * coef,
+        f"dbias averaged over the batch instead of summed (divided by N = {n})":
+            lambda: right(2) / n if n > 1 else None,
     })
     return dx, dcoef, dbias
 

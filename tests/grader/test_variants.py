@@ -54,3 +54,16 @@ def test_variants_differ_from_the_truth_where_they_apply():
     assert any("not dilated" in n for n in names) and any("was forgotten" in n for n in names)
     assert any("keep only the first" in n for n in names)  # (6 + 2 - 3) % 2 = 1: one unread row
     assert len(list(conv_db_variants(delta))) == 9
+
+
+def test_a_square_kernel_assumed_keeps_the_first_kh_columns_of_the_truth():
+    """KW taken as KH (KH < KW): the student's dw reads the same windows, only fewer columns of each."""
+    from grader.truth import conv_dw
+
+    rng = np.random.default_rng(3)
+    delta, a_prev = rng.standard_normal((2, 3, 3, 2)), rng.standard_normal((2, 2, 6, 6))  # kernel (2, 4), stride 2
+    answers = {name: answer for name, answer in conv_dw_variants(delta, a_prev, (2, 4), 2, 0).items()
+               if "square kernel assumed" in name}
+    assert len(answers) == 1
+    np.testing.assert_allclose(answers.popitem()[1], conv_dw(delta, a_prev, (2, 4), stride=2)[..., :2, :2],
+                               rtol=1e-12, atol=1e-12)

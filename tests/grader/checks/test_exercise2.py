@@ -96,6 +96,15 @@ def max_pool_backward(delta, x, size):
         dx[n, c, i * size + p, j * size + q] = delta[n, c, i, j]
     return dx
 ''', "ties routed to the last maximum"),
+    ("max ties to the first maximum in column-major order", "max_pool_backward", '''
+def max_pool_backward(delta, x, size):
+    dx = np.zeros(x.shape)
+    for n, c, i, j in np.ndindex(*delta.shape):
+        window = x[n, c, i * size:(i + 1) * size, j * size:(j + 1) * size]
+        q, p = divmod(int(np.argmax(window.T)), size)  # scans column by column
+        dx[n, c, i * size + p, j * size + q] = delta[n, c, i, j]
+    return dx
+''', "ties routed to the first maximum in column-major order"),
     ("upsample repeats the rows only", "upsample", '''
 def upsample(delta, size):
     return np.repeat(delta, size, axis=2)
@@ -142,6 +151,18 @@ def subsample_backward(delta, x, coef, size):
     dx, dcoef, dbias = _right(delta, x, coef, size)
     return dx, delta.sum(axis=(0, 2, 3)), dbias
 ''', "does not use the window sums"),
+    ("subsample dcoef averaged over the batch", "subsample_backward", '''
+_right = subsample_backward
+def subsample_backward(delta, x, coef, size):
+    dx, dcoef, dbias = _right(delta, x, coef, size)
+    return dx, dcoef / len(delta), dbias
+''', "dcoef averaged over the batch instead of summed"),
+    ("subsample dbias averaged over the batch", "subsample_backward", '''
+_right = subsample_backward
+def subsample_backward(delta, x, coef, size):
+    dx, dcoef, dbias = _right(delta, x, coef, size)
+    return dx, dcoef, delta.sum(axis=(0, 2, 3)) / delta.shape[0]
+''', "dbias averaged over the batch instead of summed"),
     ("subsample dbias not summed over the batch", "subsample_backward", '''
 _right = subsample_backward
 def subsample_backward(delta, x, coef, size):

@@ -164,6 +164,9 @@ MISTAKES = {
     "kernels overwritten, not summed": ((("acc[:rows, :cols] += g[:rows, :cols]",
                                           "acc[:rows, :cols] = g[:rows, :cols]"),),
                                         {"conv_backward_input": "only the last kernel counts"}),
+    "input map c from kernel c only (depthwise)": (
+        (("for m in range(f):", "for m in [ch]:"),),  # raises where C > F: only C == F can name it
+        {"conv_backward_input": "from kernel c only (depthwise)"}),
     "input_size ignored": ((("    if input_size is None:\n", "    if True:\n"),),
                            {"conv_backward_input": "input_size was ignored"}),
 }

@@ -114,6 +114,8 @@ MISTAKES = {
                                {"conv_backward_weights": "only the first example counts"}),
     "averaged over the batch": (LOOPS, (("    return dw\n", "    return dw / n\n"),),
                                 {"conv_backward_weights": "averaged over the batch instead of summed"}),
+    "square kernel assumed": (LOOPS, (("    kh, kw = kernel_size\n", "    kh = kw = kernel_size[0]\n"),),
+                              {"conv_backward_weights": "a square kernel assumed: KW taken as KH"}),
     "F and C swapped": (DILATED, (("dw = np.empty((f, a.shape[1], rows, cols))",
                                    "dw = np.empty((a.shape[1], f, rows, cols))"),
                                   ('"nfij,ncij->fc"', '"nfij,ncij->cf"')),

@@ -348,6 +348,8 @@ def conv_backward_weights(delta, a_prev, kernel_size, stride=1, padding=0):
         (DOT, "dw[:, :, i, j] = np.tensordot(delta[-1:], met[-1:], axes=([0, 2, 3], [0, 2, 3]))")],
     "dw: averaged over the batch": [(RETURN_DW, "    return dw / n\n    # END SOLUTION")],
     "dw: F and C swapped": [(RETURN_DW, "    return dw.transpose(1, 0, 2, 3)\n    # END SOLUTION")],
+    "dw: a square kernel assumed (KW taken as KH)": [("    s, p = stride, padding\n",
+                                                      "    s, p = stride, padding\n    kw = kh\n")],
     "dw: kernel_size taken as an int only": [('kh, kw = _pair(kernel_size, "kernel_size")',
                                               "kh = kw = kernel_size")],
     "db: one row per example": [(DB, "return delta.sum(axis=(2, 3))  #")],
