@@ -73,13 +73,26 @@ def _sandbox_uid():
     return None
 
 
-def _mapped(path, id_):
+def _mapped(path, id_, last=None):
+    """Does the id map at `path` (/proc/self/uid_map or gid_map) map every id from `id_` to `last` (default:
+    `id_` alone) in one of its ranges?"""
+    last = id_ if last is None else last
     try:
         with open(path) as f:
             ranges = [[int(v) for v in line.split()] for line in f if line.strip()]
     except (OSError, ValueError):
         return False
-    return any(len(r) == 3 and r[0] <= id_ < r[0] + r[2] for r in ranges)
+    return any(len(r) == 3 and r[0] <= id_ and last < r[0] + r[2] for r in ranges)
+
+
+def distinct_uids_mapped():
+    """Can every worker of a root grader have UID_BASE + its pid (any pid up to pid_max, as uid and gid)?"""
+    try:
+        with open("/proc/sys/kernel/pid_max") as f:
+            last = UID_BASE + int(f.read())
+    except (OSError, ValueError):
+        return False
+    return all(_mapped(f"/proc/self/{name}", UID_BASE, last) for name in ("uid_map", "gid_map"))
 
 
 def _limit_processes():

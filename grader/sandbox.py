@@ -26,7 +26,7 @@ import time
 import weakref
 from typing import NamedTuple
 
-from grader import wire
+from grader import _confine, wire  # _confine: standard library only, as the zygote loads it
 from grader.forkserver import SandboxUnavailable, prestart, spawn_worker
 
 __all__ = ["Sandbox", "Limits", "DEFAULT_LIMITS", "prestart", "shared_worker_uid", "SandboxUnavailable",
@@ -259,25 +259,10 @@ class Sandbox:
         raise Exited(f"the submission called {reply['code']}")
 
 
-UID_BASE = 2_000_000_000  # as grader/_confine.py: a worker of a root grader runs as UID_BASE + its pid
-
-
 def shared_worker_uid():
     """True when the grader is root but this user namespace cannot give every worker a uid of its own
     (UID_BASE + any pid: a container's 65,536 ids): workers would share one, so a batch grades one at a time."""
-    if os.geteuid() != 0:
-        return False  # no uid switch: every worker runs as the user, jailed
-    try:
-        with open("/proc/sys/kernel/pid_max") as f:
-            top = UID_BASE + int(f.read())
-        ranges = {}
-        for name in ("uid_map", "gid_map"):
-            with open(f"/proc/self/{name}") as f:
-                ranges[name] = [[int(v) for v in line.split()] for line in f if line.strip()]
-    except (OSError, ValueError):
-        return True
-    return not all(any(len(r) == 3 and r[0] <= UID_BASE and top <= r[0] + r[2] for r in found)
-                   for found in ranges.values())
+    return os.geteuid() == 0 and not _confine.distinct_uids_mapped()  # not root: no uid switch at all
 
 
 def _drop_uid():
