@@ -21,7 +21,7 @@ from pathlib import Path
 
 import nbformat
 
-from grader.batch import run_batch
+from grader.course.batch import run_batch
 
 ROOT = Path(__file__).resolve().parents[1]
 EXERCISES = ("exercise1", "exercise2", "exercise3", "exercise4")

@@ -13,8 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-from grader import sandbox
-from grader.checking import run_checks
+from grader.sandbox import runner as sandbox
+from grader.grading.checking import run_checks
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,8 +14,8 @@ import time
 
 import numpy as np
 
-from grader.forkserver import ForkServer
-from grader.sandbox import Limits, Sandbox
+from grader.sandbox.forkserver import ForkServer
+from grader.sandbox.runner import Limits, Sandbox
 
 SOURCE = '''
 import numpy as np

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.forkserver import ForkServer
-from grader.grading import grade_file
-from grader.sandbox import Limits
+from grader.sandbox.forkserver import ForkServer
+from grader.grading.grade import grade_file
+from grader.sandbox.runner import Limits
 
 SUBMISSIONS = Path(__file__).parent / "submissions"
 LIMITS = Limits(timeout=0.5, memory=512 << 20, output=64 * 1024)  # short: the suite stays fast
@@ -65,8 +65,8 @@ BESIDE = {  # each leaves <name>.ran beside the submission if Python or pytest e
     "numpy.py": "import _mark\n_mark.mark('numpy')\nallclose = lambda *args, **kwargs: True\n",
     "sitecustomize.py": "import _mark\n_mark.mark('sitecustomize')\n",
     "grader/__init__.py": "import _mark\n_mark.mark('grader')\n",
-    "grader/checks/__init__.py": "",
-    "grader/checks/exercise4.py": "import _mark\n_mark.mark('grader_checks')\n",
+    "grader/exercises/__init__.py": "",
+    "grader/exercises/exercise4/checks.py": "import _mark\n_mark.mark('grader_checks')\n",
 }
 
 

@@ -10,9 +10,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from grader.checking import EXERCISES, run_checks
-from grader.cli import main
-from grader.submission import EXERCISE_FUNCTIONS
+from grader.grading.checking import run_checks
+from grader.cli.main import main
+from grader import registry
+
+EXERCISES = registry.names()
+EXERCISE_FUNCTIONS = registry.functions()
 
 SUBMISSIONS = Path(__file__).parent / "submissions"
 ROOT = os.geteuid() == 0  # the grader as root runs each worker as a uid of its own (see the README section)

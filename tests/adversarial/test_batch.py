@@ -12,7 +12,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from grader.cli import main
+from grader.cli.main import main
 
 SUBMISSIONS = Path(__file__).parent / "submissions"
 PR_SET_CHILD_SUBREAPER = 36

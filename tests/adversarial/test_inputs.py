@@ -16,12 +16,12 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from grader.archive import ArchiveLimits
-from grader.batch import run_batch
-from grader.checking import Outcome, collect
-from grader.cli import main
-from grader.export import export_batch
-from grader.results import make_result
+from grader.course.archive import ArchiveLimits
+from grader.course.batch import run_batch
+from grader.grading.checking import Outcome, collect
+from grader.cli.main import main
+from grader.course.export import export_batch
+from grader.grading.results import make_result
 
 SMALL = ArchiveLimits(batch_bytes=4 << 20, batch_files=500, student_bytes=1 << 20, student_files=50,
                       file_bytes=512 << 10, depth=3)

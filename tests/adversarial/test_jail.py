@@ -1,4 +1,4 @@
-"""The jail around a submission (grader/_jail.py), attacked the way the security review did, one class at a time:
+"""The jail around a submission (grader/sandbox/_jail.py), attacked the way the security review did, one class at a time:
 processes that outlive the run, limits that count one process, reads beyond the standard library and NumPy,
 writes outside its folder, the network (localhost included), signals, and a container's user namespace.
 
@@ -88,7 +88,7 @@ def test_reads_reach_the_standard_library_and_numpy_only(kit, tmp_path, nothing_
     secret.write_text("the answer")
     secret.chmod(0o644)
     targets = [ROOT / "reference" / "conv.py", ROOT / "solutions" / "exercise4.py",
-               ROOT / "grader" / "checks" / "exercise4.py", Path(click.__file__), secret, Path("/etc/passwd"),
+               ROOT / "grader" / "exercises" / "exercise4" / "checks.py", Path(click.__file__), secret, Path("/etc/passwd"),
                Path(f"/proc/{os.getpid()}/environ"), Path("/proc/self/status")]
     path = attack(tmp_path, f'''
         def reader(path):
@@ -176,7 +176,7 @@ if pid == 0:  # a user namespace of 65,536 ids, as rootless podman, userns-remap
     os.read(mapped_r, 1)
     os.setresgid(0, 0, 0)
     os.setresuid(0, 0, 0)
-    os.execv(sys.executable, [sys.executable, "-c", "from grader.cli import main; main()", *sys.argv[1:]])
+    os.execv(sys.executable, [sys.executable, "-c", "from grader.cli.main import main; main()", *sys.argv[1:]])
 os.read(ready_r, 1)
 for name in ("uid_map", "gid_map"):
     with open(f"/proc/{pid}/{name}", "w") as f:
@@ -255,7 +255,7 @@ def hold(each):
 
 
 def test_limits_count_the_whole_submission(kit, nothing_outlives):
-    from grader.sandbox import Sandbox
+    from grader.sandbox.runner import Sandbox
 
     with Sandbox(FILL, "fill.py", kit.LIMITS._replace(timeout=10)) as sandbox:
         kept, failed = sandbox.call("hold", 200 << 20)  # 4 x 200 MiB against 512 MiB

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from grader.batch import BatchError, run_batch
-from grader.cli import main
-from grader.sandbox import Limits
+from grader.course.batch import BatchError, run_batch
+from grader.cli.main import main
+from grader.sandbox.runner import Limits
 
 SUBMISSIONS = Path(__file__).parent / "submissions"
 LIMITS = ["--timeout", "0.5", "--memory", "512M", "--seed", "20240607"]

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from grader.checking import run_checks
+from grader.grading.checking import run_checks
 from tests.realcode.corpus import CORPUS, HERE, NAMES, exercise, mistake
 
 SEEDS = (11, 12)

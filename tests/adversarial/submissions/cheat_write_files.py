@@ -27,7 +27,7 @@ def _results_folders():
 
 def _grader_files():
     try:
-        with open(f"/proc/{os.getppid()}/cmdline", "rb") as f:  # the fork server: python ... grader/_zygote.py
+        with open(f"/proc/{os.getppid()}/cmdline", "rb") as f:  # the fork server: python ... grader/sandbox/_zygote.py
             args = f.read().decode().split("\0")
     except OSError:
         return []

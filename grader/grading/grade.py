@@ -1,0 +1,47 @@
+"""Grading one submission file for one exercise: the library behind `grade exerciseN`, batch and autograder."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Callable
+
+from grader import registry
+from grader.grading.checking import collect, run_checks
+from grader.grading.results import failed_result, make_result
+from grader.sandbox.runner import DEFAULT_LIMITS, Limits
+from grader.grading.submission import SubmissionFileError, check_exercise, read_source
+
+
+PRINTED = "the submission printed:"  # the line before a submission's printed output in a result's output
+
+
+class GradeError(Exception):
+    """Base of the errors the `grade` command turns into clear messages."""
+
+
+def new_seed() -> int:
+    return secrets.randbits(31)
+
+
+def max_score(exercise: str, *, include_hidden: bool = True) -> float:
+    return sum(c.info.points for c in collect(exercise, include_hidden=include_hidden))
+
+
+def grade_file(exercise: str, path: Path, *, seed: int | None = None, limits: Limits = DEFAULT_LIMITS,
+               include_hidden: bool = False, on_result: Callable | None = None) -> dict:
+    """Grade `path` on `exercise`. Always returns a result; one that could not be graded has an "error" key."""
+    if exercise not in registry.names():
+        raise GradeError(f"unknown exercise {exercise!r}; known: {', '.join(registry.names())}")
+    seed = new_seed() if seed is None else seed
+    try:
+        loaded = read_source(path)
+        check_exercise(loaded.source, exercise, loaded.filename, loaded.declared)
+    except SubmissionFileError as exc:
+        return failed_result(exercise, str(exc), seed=seed, submission=str(path),
+                             max_score=max_score(exercise, include_hidden=include_hidden))
+    run = run_checks(exercise, loaded.source, loaded.filename, seed=seed, limits=limits,
+                     include_hidden=include_hidden, on_result=on_result, cells=loaded.cells)
+    notes = loaded.notes + run.notes + ((f"{PRINTED}\n{run.output}",) if run.output.strip() else ())
+    return make_result(exercise, run.outcomes, seed=seed, source=loaded.source, submission=str(path),
+                       seconds=run.seconds, notes=notes)

@@ -1,0 +1,68 @@
+"""Showing results to a person: the table of checks, what is wrong, and the score line."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+
+STATUS = {"passed": "ok", "failed": "FAIL"}
+
+
+def score_line(result: dict) -> str:
+    return f"Score: {_num(result['score'])} / {_num(result['max_score'])}"
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+def _wrapped(text: str, width: int, indent: str) -> list[str]:
+    """`text` indented, its prose wrapped at `width`; lines that are laid out already (they start with a space,
+    or hold a table's " | ") are kept whole: a wrapped table or quoted source line would be unreadable."""
+    lines = []
+    for paragraph in text.splitlines() or [""]:
+        if paragraph.startswith(" ") or " | " in paragraph:
+            lines.append(indent + paragraph)
+            continue
+        lines.extend(textwrap.wrap(paragraph, width=max(40, width), initial_indent=indent,
+                                   subsequent_indent=indent) or [indent])
+    return lines
+
+
+def result_table(result: dict, *, verbose: bool = False, width: int | None = None) -> str:
+    """One line per check (status, points, name); the feedback of each failed check wrapped below it, and the
+    notes and what the submission printed. verbose: also the submission's whole traceback for each error, the
+    feedback of passed checks, and all of the printed output (else its first PRINTED_LINES lines)."""
+    width = width or shutil.get_terminal_size((100, 20)).columns
+    lines = [f"{result['exercise']}: {result['submission']}  (seed {result['seed']})"]
+    if result.get("error"):
+        lines.extend(_wrapped(f"could not be graded: {result['error']}", width, "  "))
+    for test in result["tests"]:
+        points = f"{_num(test['score'])}/{_num(test['max_score'])}"
+        lines.append(f"  {STATUS.get(test['status'], test['status']):4} {points:>7}  {test['name']}")
+        if test["output"] and (verbose or test["status"] != "passed"):
+            lines.extend(_wrapped(test["output"], width, " " * 16))
+        if verbose and test.get("traceback"):
+            lines.extend(_wrapped("your code, outermost call first:\n" + test["traceback"], width, " " * 16))
+    if not result.get("error"):
+        lines.extend(_notes(result.get("output", ""), verbose))
+    lines.append(score_line(result))
+    return "\n".join(lines)
+
+
+PRINTED_LINES = 5  # lines of a submission's printed output shown without --verbose
+
+
+def _notes(output: str, verbose: bool) -> list[str]:
+    """The notes on a run (each a few lines at most), then what the submission printed, cut unless verbose."""
+    from grader.grading.grade import PRINTED
+
+    notes, _, printed = output.partition(PRINTED)
+    lines = notes.strip("\n").splitlines()
+    shown = printed.strip("\n").splitlines()
+    if shown:
+        cut = shown if verbose else shown[:PRINTED_LINES]
+        lines += [PRINTED, *cut]
+        if len(cut) < len(shown):
+            lines.append(f"... {len(shown) - len(cut)} more lines (--verbose shows them)")
+    return ["", *lines] if lines else []
