@@ -136,10 +136,17 @@ class HangGuard:
         self.hung: dict[str, str] = {}
 
     def call(self, name: str, /, *args, **kwargs):
+        return self._guarded(self.sandbox.call, name, *args, **kwargs)
+
+    def call_within(self, seconds: float, name: str, /, *args, **kwargs):
+        """A call with a time limit of its own (Sandbox.call_within), for long jobs such as training."""
+        return self._guarded(lambda *a, **k: self.sandbox.call_within(seconds, *a, **k), name, *args, **kwargs)
+
+    def _guarded(self, call, name, /, *args, **kwargs):
         if name in self.hung:
             raise TimedOut(f"not run: `{name}` already {self.hung[name]} in an earlier check")
         try:
-            return self.sandbox.call(name, *args, **kwargs)
+            return call(name, *args, **kwargs)
         except TimedOut as exc:
             self.hung[name] = str(exc)
             raise

@@ -91,6 +91,7 @@ class Sandbox:
             raise ValueError(f"cells must be increasing line numbers from 1, got {cells!r}")
         self.source, self.filename, self.limits = source, filename, limits
         self.cells = list(cells) if cells is not None else None
+        self.extra_output = ""  # printed by calls made with call_within
         self.cell_failures = None  # after the first load of a notebook: a SubmissionRaised per cell that raised
         self._jail = {}
         self._load_error = None
@@ -125,7 +126,8 @@ class Sandbox:
         fd = self._res.output.fileno()
         size = os.fstat(fd).st_size
         text = os.pread(fd, self.limits.output, 0).decode("utf-8", "replace")
-        return text + "\n[... truncated]\n" if size > self.limits.output else text
+        text = text + "\n[... truncated]\n" if size > self.limits.output else text
+        return text + self.extra_output[:self.limits.output]
 
     def call(self, name, /, *args, **kwargs):
         """Run ``name(*args, **kwargs)`` of the submission in the worker and return the decoded result.
@@ -146,6 +148,18 @@ class Sandbox:
         if reply["status"] == "missing":
             raise FunctionMissing(f"the submission has no function `{name}`")
         return value
+
+    def call_within(self, seconds, name, /, *args, **kwargs):
+        """``call`` with a time limit of its own (a long job, such as training a network), in a fresh worker with
+        the same source and every other limit; this sandbox's worker is not touched. What it prints is kept."""
+        if not (isinstance(seconds, (int, float)) and seconds > 0 and math.isfinite(seconds)):
+            raise ValueError(f"seconds must be positive and finite, got {seconds!r}")
+        with Sandbox(self.source, self.filename, self.limits._replace(timeout=float(seconds)), self.cells) as other:
+            try:
+                return other.call(name, *args, **kwargs)
+            finally:
+                self._jail = self._jail or other.jail
+                self.extra_output += other.output
 
     # ---- worker lifecycle -----------------------------------------------------------------------------
 

@@ -389,3 +389,17 @@ def test_bad_arguments_raise():
         Sandbox("x = 1", limits=Limits(timeout=0))
     with Sandbox("x = 1") as sb, pytest.raises(ValueError, match="name"):
         sb.call("not a name")
+
+
+def test_call_within_gives_one_call_a_time_limit_of_its_own():
+    source = "import time\ndef slow(t):\n    time.sleep(t)\n    print('slept')\n    return t * 2\n"
+    with Sandbox(source, "s.py", Limits(timeout=0.5)) as sb:
+        with pytest.raises(TimedOut):
+            sb.call("slow", 1.0)
+        assert sb.call_within(5, "slow", 1.0) == 2.0
+        assert "slept" in sb.output  # printed in the other worker, kept
+        with pytest.raises(TimedOut, match="timed out after 0.2 s"):
+            sb.call_within(0.2, "slow", 1.0)
+        with pytest.raises(ValueError, match="seconds must be positive"):
+            sb.call_within(0, "slow", 1.0)
+        assert sb.call("slow", 0.01) == 0.02  # its own worker still works
