@@ -26,7 +26,12 @@ from grader.grading.where import Feedback, SourceMap, explain
 
 
 class CheckFailed(AssertionError):
-    """A check's verdict on a wrong answer; its message is shown to the student."""
+    """A check's verdict on a wrong answer; its message is shown to the student. picture: a wrong array's map,
+    expected and got (grader/grading/picture.py), or None."""
+
+    def __init__(self, message: str = "", picture: dict | None = None):
+        super().__init__(message)
+        self.picture = picture
 
 
 class GraderBug(RuntimeError):
@@ -52,6 +57,7 @@ class Outcome(NamedTuple):
     message: str
     visibility: str
     traceback: str = ""  # the submission's own frames when it raised (shown with --verbose)
+    picture: dict | None = None  # a wrong array: expected and got (grader/grading/picture.py)
 
 
 class Run(NamedTuple):
@@ -95,7 +101,8 @@ def run_one(chk: Check, submission, seed: int, where: SourceMap | None = None) -
     try:
         chk.func(submission, check_rng(seed, info.name))
     except CheckFailed as exc:  # the message may quote the submission: made harmless
-        return Outcome(info.name, 0.0, info.points, "failed", printable(str(exc)), info.visibility)
+        return Outcome(info.name, 0.0, info.points, "failed", printable(str(exc)), info.visibility,
+                       picture=getattr(exc, "picture", None))
     except SubmissionError as exc:
         said = explain(exc, where) if where is not None else Feedback(str(exc), "")
         return Outcome(info.name, 0.0, info.points, "failed", printable(said.message), info.visibility,

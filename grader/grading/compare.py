@@ -15,6 +15,7 @@ from typing import Mapping
 import numpy as np
 
 from grader.grading.checking import CheckFailed, GraderBug
+from grader.grading.picture import map_picture
 from grader.sandbox.wire import Opaque
 
 RTOL = 1e-6  # relative to each expected entry
@@ -310,7 +311,7 @@ def expect_array(got, want: np.ndarray, *, case: str, variants: Mapping[str, np.
     hint = _diagnose(got, variants, plain)
     message += "." + (hint or plain)
     shown = picture(got, want, wrong, idx)
-    raise CheckFailed(message + ("\n" + shown if shown else ""))
+    raise CheckFailed(message + ("\n" + shown if shown else ""), picture=map_picture(got, want, wrong, idx))
 
 
 def expect_tuple(got, length: int, *, case: str, names: str) -> tuple:

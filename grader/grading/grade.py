@@ -40,8 +40,17 @@ def grade_file(exercise: str, path: Path, *, seed: int | None = None, limits: Li
     except SubmissionFileError as exc:
         return failed_result(exercise, str(exc), seed=seed, submission=str(path),
                              max_score=max_score(exercise, include_hidden=include_hidden))
-    run = run_checks(exercise, loaded.source, loaded.filename, seed=seed, limits=limits,
-                     include_hidden=include_hidden, on_result=on_result, cells=loaded.cells)
-    notes = loaded.notes + run.notes + ((f"{PRINTED}\n{run.output}",) if run.output.strip() else ())
-    return make_result(exercise, run.outcomes, seed=seed, source=loaded.source, submission=str(path),
+    return grade_source(exercise, loaded.source, loaded.filename, cells=loaded.cells, seed=seed, limits=limits,
+                        include_hidden=include_hidden, on_result=on_result, notes=loaded.notes, submission=str(path))
+
+
+def grade_source(exercise: str, source: str, filename: str, *, seed: int, cells: tuple = (), notes: tuple = (),
+                 limits: Limits = DEFAULT_LIMITS, include_hidden: bool = False, on_result: Callable | None = None,
+                 submission: str | None = None) -> dict:
+    """Grade the code `source` (named `filename` in messages) on `exercise`: the result of grade_file. cells: a
+    notebook's (line before the cell, cell number) pairs; notes: lines on how the code was read."""
+    run = run_checks(exercise, source, filename, seed=seed, limits=limits,
+                     include_hidden=include_hidden, on_result=on_result, cells=cells)
+    notes = tuple(notes) + run.notes + ((f"{PRINTED}\n{run.output}",) if run.output.strip() else ())
+    return make_result(exercise, run.outcomes, seed=seed, source=source, submission=submission or filename,
                        seconds=run.seconds, notes=notes)

@@ -42,12 +42,26 @@ def result_table(result: dict, *, verbose: bool = False, width: int | None = Non
         lines.append(f"  {STATUS.get(test['status'], test['status']):4} {points:>7}  {test['name']}")
         if test["output"] and (verbose or test["status"] != "passed"):
             lines.extend(_wrapped(test["output"], width, " " * 16))
+        if verbose and isinstance(test.get("picture"), dict) and test["status"] != "passed":
+            lines.extend(_wrapped(_grid(test["picture"]), width, " " * 16) if _grid(test["picture"]) else [])
         if verbose and test.get("traceback"):
             lines.extend(_wrapped("your code, outermost call first:\n" + test["traceback"], width, " " * 16))
     if not result.get("error"):
         lines.extend(_notes(result.get("output", ""), verbose))
     lines.append(score_line(result))
     return "\n".join(lines)
+
+
+def _grid(picture: dict) -> str:
+    """The sign grid of a wrong map too big for its message to show entry by entry; "" otherwise."""
+    from grader.grading.compare import MAX_SIDE
+    from grader.grading.picture import grid
+
+    try:
+        big = max(len(picture["want"]), max(len(row) for row in picture["want"])) > MAX_SIDE
+        return grid(picture) if big else ""
+    except (KeyError, TypeError, ValueError):  # a result file edited by hand: no picture, never a crash
+        return ""
 
 
 PRINTED_LINES = 5  # lines of a submission's printed output shown without --verbose

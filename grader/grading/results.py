@@ -24,7 +24,8 @@ def make_result(exercise: str, outcomes, *, seed: int, source: str, submission: 
                 notes: tuple[str, ...] = ()) -> dict:
     """The result object: Gradescope's results.json fields, then exercise, seed, sha256, version, time."""
     tests = [{"name": o.name, "score": o.points, "max_score": o.max_points, "status": o.status,
-              "output": o.message, "visibility": o.visibility, **({"traceback": o.traceback} if o.traceback else {})}
+              "output": o.message, "visibility": o.visibility, **({"traceback": o.traceback} if o.traceback else {}),
+              **({"picture": o.picture} if getattr(o, "picture", None) else {})}
              for o in outcomes]
     score = sum(o.points for o in outcomes)
     return {

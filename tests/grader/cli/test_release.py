@@ -83,7 +83,7 @@ def test_autograder_writes_a_zip_and_checks_its_path_and_options(tmp_path):
         ((tmp_path,), 1, "must be a .zip file"),
         ((tmp_path / "x.zip", "--memory", "lots"), 2, "is not a size"),
         ((tmp_path / "x.zip", "--timeout", "0"), 2, "positive number of seconds"),
-        ((tmp_path / "x.zip", "--exercise", "exercise9"), 2, "exercise9"),
+        ((tmp_path / "x.zip", "--exercise", "exercise99"), 2, "exercise99"),
         ((tmp_path / "x.zip", "--project", tmp_path / "missing"), 2, "is not a folder"),
     ]:
         result = invoke("autograder", *args, *(() if "--project" in args else ("--project", ROOT)))

@@ -83,8 +83,8 @@ def test_exercises_names_the_exercises_every_student_should_hand_in(tmp_path):
         ("ann", "exercise3", "graded"), ("ann", "exercise4", "missing"),
         ("bob", "exercise3", "graded"), ("bob", "exercise4", "missing")]
     assert by_key(report.rows)[("ann", "exercise4")]["max_score"] > 0
-    with pytest.raises(BatchError, match="unknown exercise exercise9"):
-        batch(subs, tmp_path / "out", exercises=["exercise9"])
+    with pytest.raises(BatchError, match="unknown exercise exercise99"):
+        batch(subs, tmp_path / "out", exercises=["exercise99"])
 
 
 # ---- a folder made from other submissions -----------------------------------------------------------------------

@@ -94,7 +94,7 @@ def test_canvas_download_uses_user_id_and_newest_upload(tmp_path):
 def test_every_unusable_file_gets_a_problem_row(tmp_path):
     root = tmp_path / "subs"
     put(root, "bob/foo.py")
-    put(root, "bob/exercise7.py")
+    put(root, "bob/exercise97.py")
     put(root, "bob/exercise2.pdf")
     put(root, "bob/notes.txt")
     put(root, "ann/exercise3.py")
@@ -103,11 +103,11 @@ def test_every_unusable_file_gets_a_problem_row(tmp_path):
     found = discover(root, tmp_path / "scratch")
     reasons = {p.label: p.reason for p in found.problems}
     assert reasons["bob/foo.py"].startswith("foo.py matches no exercise")
-    assert reasons["bob/exercise7.py"].startswith("exercise7.py: there is no exercise7")
+    assert reasons["bob/exercise97.py"].startswith("exercise97.py: there is no exercise97")
     assert reasons["bob/exercise2.pdf"] == "exercise2.pdf is not a .py file or a .ipynb notebook"
     assert reasons["exercise1.py"] == "not in a student folder and not named like a Canvas download"
     assert [p.exercise for p in found.problems if p.label == "bob/exercise2.pdf"] == ["exercise2"]
-    assert set(reasons) == {"bob/foo.py", "bob/exercise7.py", "bob/exercise2.pdf", "exercise1.py"}
+    assert set(reasons) == {"bob/foo.py", "bob/exercise97.py", "bob/exercise2.pdf", "exercise1.py"}
     assert any(i.startswith("bob/notes.txt") for i in found.ignored)
     assert any(i.startswith("ann/exercise3.pdf") for i in found.ignored)
 

@@ -199,8 +199,8 @@ def test_a_wrong_exercise_file_and_a_broken_config_still_give_a_results_file(tmp
 
 
 def test_bundle_options_are_checked():
-    with pytest.raises(AutograderError, match="unknown exercise exercise9"):
-        bundle_config(["exercise9"])
+    with pytest.raises(AutograderError, match="unknown exercise exercise99"):
+        bundle_config(["exercise99"])
     with pytest.raises(AutograderError, match="hidden visibility must be one of"):
         bundle_config(hidden_visibility="sometimes")
 
