@@ -65,7 +65,8 @@ def test_the_release_contains_no_answer(release):
     texts = release_texts(release)
     assert not (release / "solutions").exists() and not (release / "grader" / "exercises" / "conftest.py").exists()
     bodies = [b for ex in EXERCISES for b in solution_bodies((ROOT / "solutions" / f"{ex}.py").read_text())]
-    assert len(bodies) == 21
+    markers = sum((ROOT / "solutions" / f"{ex}.py").read_text().count("# BEGIN SOLUTION") for ex in EXERCISES)
+    assert len(bodies) == markers >= 21  # every answer found (exercises 1-4 alone have 21)
     for body in bodies:
         code_lines = [re.sub(r"\s+#.*$", "", line).strip() for line in body.splitlines()]
         for path, text in texts.items():
