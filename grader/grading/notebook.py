@@ -74,7 +74,7 @@ def notebook_code(text: str, filename: str) -> NotebookCode:
     lines: list[str] = []
     cells = []
     for number, cell in enumerate(nb.cells, start=1):  # numbered as Jupyter shows them: every cell counts
-        if cell.cell_type == "code":
+        if cell.cell_type == "code" and cell.get("metadata", {}).get(META_KEY, {}).get("role") != "check":
             if lines:
                 lines.append("")
             cells.append((len(lines) + 1, number))

@@ -1,6 +1,7 @@
 """The student release: `grade release OUT` builds a self-contained course folder with no answers in it.
 
-Small pure steps, in order, each returning {path in the release: text}:
+Small pure steps, in order, each returning {path in the release: text} (bytes for data files such as the
+training digits, reference/data/*.npz):
 `exercise_files` (solutions -> stubs and notebooks), `grader_files` (the grader with the PUBLIC checks only, and
 the grader.exercises modules they import), `reference_files` (the reference modules the grader imports, forward
 passes only), `course_files` (pyproject.toml, README.md, .gitignore); then `check_imports` (every import of our
@@ -8,10 +9,14 @@ packages resolves inside the release) and `find_answers` (no solution body, no b
 only then `write_tree` (into a temporary folder beside OUT, renamed into place).
 
 What a release leaves out: solutions/, the hidden checks and everything only they use (grader/release/strip.py cuts
-them by syntax tree), the instructor's tools (LEFT_OUT: release, autograder, stubs ...), and every reference
-backward pass (`*_backward`, `*_derivative`) with the helpers only they use; reference modules the grader does
-not import (count, model, residual, ...) are not shipped at all. Grading in the release works from the forward
-passes and numerical gradients alone (grader/exercises/convolution.py skips its second witness there).
+them by syntax tree), the instructor's tools (LEFT_OUT: release, autograder, stubs ...), every reference
+backward pass (`*_backward`, `*_derivative`) with the helpers only they use, the reference modules that hold
+other answers (ANSWER_MODULES: reference/train.py's sgd_step and train), and each exercise's INSTRUCTOR_ONLY
+files (its __init__.py names them: exercise 5's mistakes.py is the whole backward pass, its heldout.npz the
+digits students never see); reference modules the grader does not import (count, model, residual, ...) are not
+shipped at all. An exercise folder's optional `notebook_cells.py` adds cells to its notebook (release/notebook.py).
+Grading in the release works from the forward passes and numerical gradients alone (grader/exercises/convolution.py
+skips its second witness there; exercise 5 compares gradients along random directions).
 """
 
 from __future__ import annotations
@@ -38,7 +43,10 @@ from grader.release.stubs import make_stub, solution_bodies
 from grader.release.strip import answer_functions, bound_names, forward_only, imported_modules, public_checks
 
 PACKAGES = ("grader", "reference")
-EXTRA_REFERENCE = ("reference.numgrad",)  # not imported by the grader; students may use it to check their work
+EXTRA_REFERENCE = ("reference.numgrad", "reference.digits")  # for students: check gradients, load the digits
+REFERENCE_DATA = "reference/data"  # shipped whole: the training digits and their origin and licence (DIGITS.md)
+ANSWER_MODULES = ("reference/train.py",)  # answers that forward_only would not cut (exercise 5's sgd_step, train)
+NOTEBOOK_CELLS = "notebook_cells.py"  # optional, in an exercise's folder: more cells for its notebook
 LEFT_OUT = ("grader/exercises/conftest.py",  # its default submission is solutions/
             "grader/release/")  # the instructor's tools: no use to students (stubs.py even shows an answer)
 ANSWER_LINE = 40  # an answer's line of code this long is distinctive: it must not appear in a release
@@ -74,16 +82,31 @@ def _read(project: Path, relpath: str) -> str:
 
 
 def exercise_files(project: Path) -> dict[str, str]:
-    """exercises/exerciseN.py (the stub of solutions/exerciseN.py) and exercises/exerciseN.ipynb."""
+    """exercises/exerciseN.py (the stub of solutions/exerciseN.py) and exercises/exerciseN.ipynb (with the cells
+    of grader/exercises/exerciseN/notebook_cells.py, when there is one, after the exercise's own)."""
     files = {}
     for exercise in registry.names():
         path = project / "solutions" / f"{exercise}.py"
         if not path.is_file():
             raise ReleaseError(f"missing {path}: every exercise needs its solution")
         stub = make_stub(path.read_text(encoding="utf-8"), str(path))
+        extra = project / "grader" / "exercises" / exercise / NOTEBOOK_CELLS
+        cells = extra.read_text(encoding="utf-8") if extra.is_file() else None
         files[f"exercises/{exercise}.py"] = stub
-        files[f"exercises/{exercise}.ipynb"] = nbformat.writes(make_notebook(stub, exercise))
+        files[f"exercises/{exercise}.ipynb"] = nbformat.writes(make_notebook(stub, exercise, cells))
     return files
+
+
+def instructor_only(project: Path) -> set[str]:
+    """Paths never shipped: ANSWER_MODULES and the files each exercise's __init__.py lists in INSTRUCTOR_ONLY
+    (read from its syntax tree: the release does not import the exercises)."""
+    paths = set(ANSWER_MODULES)
+    for exercise in registry.names():
+        init = f"grader/exercises/{exercise}/__init__.py"
+        for node in ast.parse(_read(project, init)).body:
+            if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "INSTRUCTOR_ONLY" for t in node.targets):
+                paths |= {f"grader/exercises/{exercise}/{name}" for name in ast.literal_eval(node.value)}
+    return paths
 
 
 def _our_modules(source: str, package: str) -> set[str]:
@@ -93,10 +116,12 @@ def _our_modules(source: str, package: str) -> set[str]:
 def _closure(start: dict[str, str], package: str, project: Path, prepare) -> dict[str, str]:
     """The modules of `package` that `start`'s sources import, directly or not: {path: prepare(source, path)}."""
     files, todo = {}, set().union(*(_our_modules(text, package) for text in start.values()))
+    never = instructor_only(project)
     while todo:
         module = todo.pop()
         path = _module_path(module)
-        if path in files or path in start or path.startswith(LEFT_OUT) or not (project / path).is_file():
+        if path in files or path in start or path.startswith(LEFT_OUT) or path in never \
+                or not (project / path).is_file():
             continue  # `from a import b` lists a.b too: it is a module only when its file exists
         files[path] = prepare(_read(project, path), path)
         todo |= _our_modules(files[path], package)
@@ -116,15 +141,28 @@ def grader_files(project: Path) -> dict[str, str]:
         folder = f"grader/exercises/{exercise.name}"
         files[f"{folder}/__init__.py"] = _read(project, f"{folder}/__init__.py")
         files[f"{folder}/checks.py"] = public_checks(_read(project, f"{folder}/checks.py"), f"{folder}/checks.py")
-        files.update({f"{folder}/{name}": _read(project, f"{folder}/{name}") for name in exercise.public_data})
+        files.update({f"{folder}/{name}": _data(project / folder / name) for name in exercise.public_data})
     return {**files, **_closure(files, "grader", project, lambda text, path: text)}
 
 
+def _data(path: Path):
+    """A data file's contents: text when it is UTF-8 (JSON, Markdown ...), else bytes (.npz, .mo ...)."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data
+
+
 def reference_files(project: Path, grader: dict[str, str]) -> dict[str, str]:
-    """The reference modules the release's grader imports (and EXTRA_REFERENCE), forward passes only."""
+    """The reference modules the release's grader imports (and EXTRA_REFERENCE), forward passes only, and the
+    files of REFERENCE_DATA."""
     start = {**grader, "<extra>": "\n".join(f"import {m}" for m in EXTRA_REFERENCE)}
     files = _closure(start, "reference", project, forward_only)
     files["reference/__init__.py"] = _read(project, "reference/__init__.py")
+    data = project / REFERENCE_DATA
+    files.update({p.relative_to(project).as_posix(): _data(p) for p in sorted(data.glob("*")) if p.is_file()}
+                 if data.is_dir() else {})
     return files
 
 
@@ -170,7 +208,7 @@ def _required_imports(tree: ast.AST):
 def check_imports(files: dict[str, str]) -> None:
     """ReleaseError unless every non-optional import of our packages names a shipped module and name."""
     for path, text in files.items():
-        if not path.endswith(".py"):
+        if not path.endswith(".py") or not isinstance(text, str):
             continue
         for node in _required_imports(ast.parse(text)):
             if node.module.split(".")[0] not in PACKAGES:
@@ -210,7 +248,10 @@ def find_answers(files: dict[str, str], project: Path) -> list[str]:
 
 
 def searchable(path: str, text: str) -> str:
-    """A file's text as code reads: a notebook's cells joined (its JSON escapes every newline)."""
+    """A file's text as code reads: a notebook's cells joined (its JSON escapes every newline); "" for data
+    in bytes (arrays of digits, no code)."""
+    if isinstance(text, bytes):
+        return ""
     if not path.endswith(".ipynb"):
         return text
     return "\n".join(cell.source for cell in nbformat.reads(text, as_version=4).cells) + "\n"
@@ -222,13 +263,14 @@ def classroom_files(files: dict[str, str]) -> dict[str, str]:
 
 
 def build_files(project: Path, *, classroom: bool = False) -> dict[str, str]:
-    """Every file of the release, {relative path: text}, checked: imports resolve, no answer is in it. With
-    `classroom`, also the GitHub Classroom workflow."""
+    """Every file of the release, {relative path: text or bytes}, checked: imports resolve, no answer is in it,
+    no instructor-only file is in it. With `classroom`, also the GitHub Classroom workflow."""
     grader, exercises = grader_files(project), exercise_files(project)
     files = {**exercises, **grader, **reference_files(project, grader), **course_files(project, exercises)}
     files.update(classroom_files(files) if classroom else {})
     check_imports(files)
-    found = find_answers(files, project)
+    found = find_answers(files, project) + [f"{path}: instructor only" for path in instructor_only(project)
+                                             if path in files]
     if found:
         raise ReleaseError("refusing to write a release that contains answers:\n  " + "\n  ".join(found))
     return files
@@ -255,7 +297,10 @@ def write_tree(files: dict[str, str], out: Path) -> None:
         for relpath, text in sorted(files.items()):
             target = staging / relpath
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
+            if isinstance(text, bytes):
+                target.write_bytes(text)
+            else:
+                target.write_text(text, encoding="utf-8")
         os.chmod(staging, 0o755)
         old = None
         if out.exists():

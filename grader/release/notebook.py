@@ -2,13 +2,15 @@
 
 Pure steps, in order: `docstring_markdown` (a docstring as Markdown: formulas and doctests as code blocks),
 `split_module` (a stub module -> its docstring and its pieces: setup code and functions, in order),
-`piece_cells` (a piece -> a Markdown cell teaching it and the code cell holding it), `make_notebook` (all of it,
-plus the cells that run the checks, validated with nbformat).
+`piece_cells` (a piece -> a Markdown cell teaching it and the code cell holding it), `extra_cells` (an exercise's
+optional notebook_cells.py -> more cells: plots, experiments), `make_notebook` (all of it, plus the cells that run
+the checks, validated with nbformat).
 
 Cells say whose they are, in their metadata: `tags` ["student"] and `cnnkit` {"role": "answer", "function":
 name} for the cells that hold an answer (a `raise NotImplementedError` of the stub), ["given"] and {"role":
-"given"} for code to keep as it is (locked: editable false), {"role": "check"} for the cell that runs `grade`,
-{"role": "text"} for Markdown. The notebook's metadata says which exercise it is: {"cnnkit": {"exercise": ...}}.
+"given"} for code to keep as it is (locked: editable false), {"role": "check"} for the cell that runs `grader.check`,
+{"role": "text"} for Markdown, ["extra"] and {"role": "extra"} for the cells of notebook_cells.py (editable).
+The notebook's metadata says which exercise it is: {"cnnkit": {"exercise": ...}}.
 """
 
 from __future__ import annotations
@@ -137,28 +139,53 @@ def piece_cells(piece: Piece, cell_id: str) -> list:
 def _intro(exercise: str) -> str:
     return (f"## How to work\n\nWrite your answers in the code cells tagged `student` (the ones that "
             f"`raise NotImplementedError`); the other code cells are given. Run every cell from the top, "
-            f"then **save the notebook** (the grader reads the saved file) and run the check cell at the end, "
-            f"or in a terminal, from the course folder:\n\n```\ngrade {exercise}\n```\n")
+            f"then the check cell at the end; **save the notebook**: the saved file is what you hand in (and "
+            f"what `grade {exercise}` grades in a terminal, from the course folder).\n")
 
 
 def _check_cells(exercise: str) -> list:
-    text = ("## Check your work\n\nSave the notebook first (Ctrl+S). The checks run your functions on fresh "
-            "random inputs and say what is wrong, e.g. *the kernel was not rotated by 180°*. Lines starting "
-            "with `!` run in a shell: the grader skips them when it grades this notebook.\n")
-    check = nbformat.v4.new_code_cell(f"!grade {exercise} --submission {exercise}.ipynb", id=f"{exercise}-check",
+    text = ("## Check your work\n\n`grader.check` grades your functions as this notebook's kernel defines them "
+            "(run the cells above first), in the grader's sandbox, on fresh random inputs, and says what is wrong, "
+            "e.g. *the kernel was not rotated by 180°*, with a picture of expected and got. It tells you when the "
+            "saved notebook differs from the kernel: save it (Ctrl+S), the saved file is what you hand in.\n")
+    check = nbformat.v4.new_code_cell(f'import grader\n\ngrader.check("{exercise}")', id=f"{exercise}-check",
                                       metadata={"tags": ["check"], META_KEY: {"role": "check"},
                                                 "editable": False, "deletable": False})
     return [_markdown(text, f"{exercise}-check-text"), check]
 
 
-def make_notebook(stub_source: str, exercise: str):
-    """The notebook of `exercise` from its stub module; raises nbformat's ValidationError if it is invalid."""
+CELL_MARK = re.compile(r"^# %%( \[markdown\])?[ \t]*$", re.MULTILINE)
+
+
+def extra_cells(text: str, exercise: str) -> list:
+    """Cells from a file in the "percent" format (as jupytext and VS Code write it): a line `# %% [markdown]`
+    starts a Markdown cell (its lines' leading "# " removed), a line `# %%` a code cell; what comes before the
+    first marker (the file's docstring) is not a cell. Code cells are graded with the rest of the notebook:
+    keep slow or plotting code under `if __name__ == "__main__":` (true in Jupyter, false in the grader)."""
+    marks = list(CELL_MARK.finditer(text))
+    cells = []
+    for number, mark in enumerate(marks, start=1):
+        body = text[mark.end(): marks[number].start() if number < len(marks) else len(text)].strip("\n")
+        cell_id = f"{exercise}-extra-{number:02d}"
+        if mark.group(1):
+            lines = [re.sub(r"^# ?", "", line) for line in body.splitlines()]
+            cells.append(_markdown("\n".join(lines).strip() + "\n", cell_id))
+        else:
+            cells.append(nbformat.v4.new_code_cell(body, id=cell_id, metadata={
+                "tags": ["extra"], META_KEY: {"role": "extra"}, "editable": True, "deletable": True}))
+    return cells
+
+
+def make_notebook(stub_source: str, exercise: str, extra: str | None = None):
+    """The notebook of `exercise` from its stub module, with the cells of `extra` (extra_cells' format) after
+    the exercise's own; raises nbformat's ValidationError if it is invalid."""
     docstring, pieces = split_module(stub_source)
     title, _, rest = docstring.partition("\n")
     cells = [_markdown(f"# {_escape_prose(title.strip())}\n\n{docstring_markdown(rest) if rest.strip() else ''}",
                        f"{exercise}-intro"), _markdown(_intro(exercise), f"{exercise}-how")]
     for number, piece in enumerate(pieces, start=1):
         cells += piece_cells(piece, f"{exercise}-{number:02d}")
+    cells += extra_cells(extra, exercise) if extra else []
     cells += _check_cells(exercise)
     metadata = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}, META_KEY: {"exercise": exercise}}
     notebook = nbformat.v4.new_notebook(cells=cells, metadata=metadata)

@@ -20,7 +20,7 @@ requires-python = ">=3.10"
 dependencies = ["numpy>=1.24", "click>=8.1", "nbformat>=5.7"]
 
 [project.optional-dependencies]
-notebook = ["jupyterlab>=4"]
+notebook = ["jupyterlab>=4", "matplotlib>=3.5"]  # the notebooks' plots (exercise 5's learning curve)
 
 [project.scripts]
 grade = "grader.cli.main:main"
@@ -30,6 +30,7 @@ include = ["reference*", "grader*"]
 
 [tool.setuptools.package-data]
 grader = ["exercises/*/*.json"]
+reference = ["data/*.npz", "data/*.md"]  # the training digits of exercise 5 and their origin
 '''
 
 
@@ -53,7 +54,7 @@ something is.
 With Python 3.10 or newer, in this folder:
 
     python3 -m venv .venv
-    .venv/bin/pip install -e .            # add ".[notebook]" for JupyterLab
+    .venv/bin/pip install -e .            # add ".[notebook]" for JupyterLab and matplotlib
     source .venv/bin/activate             # Windows: .venv\Scripts\activate
 
 ## Work
@@ -66,8 +67,10 @@ Each exercise comes twice; use the one you like:
 - `exercises/exercise3.ipynb`: the same as a notebook (`jupyter lab exercises/exercise3.ipynb`). Your answers
   go in the cells tagged `student`; the other code cells are given.
 
-`reference/` holds the layers' forward passes (`conv2d_forward`, `max_pool_forward`, ...) and
-`reference/numgrad.py` a numerical gradient: check your backward pass against it on small inputs.
+`reference/` holds the layers' forward passes (`conv2d_forward`, `max_pool_forward`, ...),
+`reference/numgrad.py` a numerical gradient (check your backward pass against it on small inputs) and
+`reference/digits.py` 4,000 handwritten digits to train on (`load_digits()`; their origin and licence:
+`reference/data/DIGITS.md`). Your instructor keeps other digits to measure how well your network learned.
 
 ## Grade
 
