@@ -22,10 +22,16 @@ if __name__ == "__main__":  # in Jupyter; the grader skips this cell's work
     digits, labels = load_digits()
     x_train, y_train, x_val, y_val = digits[:3500], labels[:3500], digits[3500:], labels[3500:]
     start = time.perf_counter()
-    trained, history = train(x_train, y_train, init_params(0), epochs=3, lr=0.05, batch_size=32, seed=0)
-    print(f"trained in {time.perf_counter() - start:.1f} s; per epoch: loss "
-          f"{[round(v, 3) for v in history['loss']]}, training accuracy {[round(v, 3) for v in history['accuracy']]}")
-    print(f"accuracy on the 500 digits kept aside: {accuracy(trained, x_val, y_val):.3f}")
+    try:
+        trained, history = train(x_train, y_train, init_params(0), epochs=3, lr=0.05, batch_size=32, seed=0)
+    except NotImplementedError as exc:  # Run All on an unfinished notebook: say so, and go on to the check
+        trained = history = None
+        print(f"not trained yet: {exc}")
+    if history is not None:
+        print(f"trained in {time.perf_counter() - start:.1f} s; per epoch: loss "
+              f"{[round(v, 3) for v in history['loss']]}, training accuracy "
+              f"{[round(v, 3) for v in history['accuracy']]}")
+        print(f"accuracy on the 500 digits kept aside: {accuracy(trained, x_val, y_val):.3f}")
 
 # %% [markdown]
 # The learning curve: the loss of every mini-batch (it should fall fast, then slowly), and the loss and
@@ -38,7 +44,7 @@ if __name__ == "__main__":
     except ImportError:
         plt = None
         print('matplotlib is not installed: pip install ".[notebook]" for the plots')
-    if plt is not None:
+    if plt is not None and history is not None:
         steps = np.arange(1, len(history["step_loss"]) + 1)
         per_epoch = len(steps) // len(history["loss"])
         fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.5))
