@@ -1,4 +1,4 @@
-"""Element-wise activation functions a = sigma(z) and their derivatives, any shape, float64.
+"""Element-wise activation functions a = sigma(z) and their derivatives, any shape, float64 (float32 in, float32 out).
 
     sigmoid(z)    = 1 / (1 + exp(-z))          sigma' = sigmoid(z) * (1 - sigmoid(z))
     tanh(z)                                    sigma' = 1 - tanh(z)^2
@@ -8,6 +8,8 @@
 from typing import NamedTuple
 
 import numpy as np
+
+from reference.conv import compute_dtype
 
 KINDS = ("sigmoid", "tanh", "relu", "lenet_tanh")
 LENET_A = 1.7159     # LeCun et al. 1998 squashing amplitude
@@ -28,7 +30,7 @@ def _float(name, a):
     a = np.asarray(a)
     if a.dtype.kind not in "biuf":
         raise TypeError(f"{name} must be a real numeric array, got dtype {a.dtype}")
-    return a.astype(np.float64, copy=False)
+    return a.astype(compute_dtype(a), copy=False)
 
 
 def _sigmoid(z):
@@ -55,14 +57,14 @@ def activation_forward(z, kind):
 
 
 def _derivative_from(kind, inner):
-    """sigma'(z) from the cached inner value (a fresh float64 array)."""
+    """sigma'(z) from the cached inner value (a fresh array: float64, or float32 for a float32 z)."""
     if kind == "relu":
         return inner.astype(np.float64)  # relu'(z) = [z > 0], so relu'(0) = 0
     if kind == "sigmoid":
-        d = np.subtract(1.0, inner, out=np.empty_like(inner, dtype=np.float64))
+        d = np.subtract(1.0, inner, out=np.empty_like(inner))
         d *= inner  # s (1 - s)
         return d
-    d = np.multiply(inner, inner, out=np.empty_like(inner, dtype=np.float64))
+    d = np.multiply(inner, inner, out=np.empty_like(inner))
     np.subtract(1.0, d, out=d)  # 1 - t^2
     if kind == "lenet_tanh":
         d *= LENET_A * LENET_S  # A S (1 - tanh(S z)^2)

@@ -1,4 +1,4 @@
-"""2-D convolution layer (cross-correlation, as in the course notes), NCHW, float64.
+"""2-D convolution layer (cross-correlation, as in the course notes), NCHW, float64 (float32 in, float32 out).
 
     z[n,f,i,j] = sum_{c,p,q} w[f,c,p,q] * x_pad[n,c,i*s+p, j*s+q] + b[f]
     Ho = (H + 2*padding - KH) // stride + 1        Wo = (W + 2*padding - KW) // stride + 1
@@ -26,13 +26,19 @@ class ConvCache(NamedTuple):
 
 
 def _float_array(name, a, ndim):
-    """`a` as a float64 array with exactly `ndim` non-empty axes, else TypeError/ValueError naming `name`."""
+    """`a` as a float array with exactly `ndim` non-empty axes, else TypeError/ValueError naming `name`: float32
+    stays float32 (a network kept in float32 computes in float32), anything else becomes float64."""
     a = np.asarray(a)
     if a.dtype.kind not in "biuf":
         raise TypeError(f"{name} must be a real numeric array, got dtype {a.dtype}")
     if a.ndim != ndim or 0 in a.shape:
         raise ValueError(f"{name} must be a non-empty {ndim}-d array, got shape {a.shape}")
-    return a.astype(np.float64, copy=False)
+    return a.astype(compute_dtype(a), copy=False)
+
+
+def compute_dtype(a):
+    """float32 for a float32 array, else float64: the dtype the reference computes in."""
+    return np.float32 if a.dtype == np.float32 else np.float64
 
 
 def _int_param(name, value, minimum):
@@ -89,7 +95,7 @@ def _pad_batch_last(x, padding):
     N, C, H, W = x.shape
     if not padding:
         return np.ascontiguousarray(x.transpose(1, 2, 3, 0))
-    xp = np.zeros((C, H + 2 * padding, W + 2 * padding, N))
+    xp = np.zeros((C, H + 2 * padding, W + 2 * padding, N), dtype=x.dtype)
     xp[:, padding:padding + H, padding:padding + W] = x.transpose(1, 2, 3, 0)
     return xp
 
@@ -100,7 +106,7 @@ def _patches(x_pad, KH, KW, stride, Ho, Wo):
     Columns run over (i, j, n) with the batch innermost, so each kernel offset copies (and in the backward
     pass adds) long contiguous runs of Wo*N values."""
     C, N = x_pad.shape[0], x_pad.shape[3]
-    cols = np.empty((C, KH, KW, Ho, Wo, N))
+    cols = np.empty((C, KH, KW, Ho, Wo, N), dtype=x_pad.dtype)
     hspan, wspan = stride * (Ho - 1) + 1, stride * (Wo - 1) + 1
     for p in range(KH):
         for q in range(KW):
@@ -158,7 +164,7 @@ def conv2d_backward(dout, cache):
     if cache.mask is not None:
         dw *= cache.mask[:, :, None, None]  # unconnected weights get no gradient
     dcols = np.matmul(cache.w.reshape(F, -1).T, d, out=cols).reshape(C, KH, KW, Ho, Wo, N)  # dJ/dpatch
-    dxt = np.zeros((C, H + 2 * pad, W + 2 * pad, N))  # dJ/dx_pad, batch innermost
+    dxt = np.zeros((C, H + 2 * pad, W + 2 * pad, N), dtype=dcols.dtype)  # dJ/dx_pad, batch innermost
     hspan, wspan = s * (Ho - 1) + 1, s * (Wo - 1) + 1
     for p in range(KH):
         for q in range(KW):  # each patch entry was read from x_pad[n, c, i*s+p, j*s+q]

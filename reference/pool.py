@@ -1,4 +1,4 @@
-"""Pooling layers, NCHW, float64: max and average pooling (overlapping windows allowed) and LeNet-5's trainable
+"""Pooling layers, NCHW, float64 (float32 in, float32 out): max and average pooling (overlapping windows allowed) and LeNet-5's trainable
 subsampling layer.
 
 A window of `size` x `size` moves by `stride` (default `size`):
@@ -67,7 +67,7 @@ def _new_in_layout_of(ref, shape, zero=True):
     memory order as `ref`, so that a network's arrays keep one layout."""
     order = sorted(range(4), key=lambda a: -abs(ref.strides[a]))  # outermost axis first
     new = np.zeros if zero else np.empty
-    return new([shape[a] for a in order]).transpose(np.argsort(order))
+    return new([shape[a] for a in order], dtype=ref.dtype).transpose(np.argsort(order))
 
 
 def _check_dout(dout, shape):

@@ -6,8 +6,8 @@
 
 Parameters: {"C1.w": (6,1,5,5), "C1.b": (6,), "C3.w": (16,6,5,5), "C3.b": (16,), "C5.w": (120,16,5,5),
 "C5.b": (120,), "F6.w": (120,84), "F6.b": (84,), "F7.w": (84,10), "F7.b": (10,)}.
-dtype: the reference ops compute in float64; with float32 parameters the gradients and updates are stored in
-float32 (so `train` keeps the parameters' dtype), but the arithmetic of forward and backward stays float64.
+dtype: the reference ops compute in float64, or in float32 when both the inputs and the parameters are float32
+(then forward, backward and updates all run in float32; `train` keeps the parameters' dtype).
 """
 import math
 from typing import NamedTuple
