@@ -83,9 +83,13 @@ def under_threshold(threshold: Threshold, total: float, top: float) -> str | Non
     needed = threshold.points(top)
     if round(total, 6) >= round(needed, 6):
         return None
+    from grader.grading.lang import _
+
     share = f" ({math.floor(round(100 * total / top, 6))}%)" if top > 0 else ""  # down: never shows the threshold
-    limit = f"{threshold.label} ({needed:g} points)" if threshold.percent else threshold.label
-    return f"score {total:g} / {top:g}{share} is under the --fail-under threshold {limit}"
+    label = f"{threshold.amount:g}%" if threshold.percent else _("{amount:g} points").format(amount=threshold.amount)
+    limit = _("{label} ({needed:g} points)").format(label=label, needed=needed) if threshold.percent else label
+    return _("score {total:g} / {top:g}{share} is under the --fail-under threshold {limit}").format(
+        total=total, top=top, share=share, limit=limit)
 
 
 def exit_for(failed: bool, fail_under: Threshold | None, total: float, top: float) -> None:
@@ -114,6 +118,98 @@ def root_or_none(submission):
 
     root = find_root()
     if root is None and submission is None:
-        raise click.ClickException("no exercises/ folder here or above; run `grade` inside the course project, "
-                                   "or pass --submission PATH")
+        from grader.grading.lang import _
+
+        raise click.ClickException(_("no exercises/ folder here or above; run `grade` inside the course project, "
+                                     "or pass --submission PATH"))
     return root
+
+
+# ---------------------------------------------------------------- the student's language (grader/grading/lang.py)
+
+
+def _choose_language(ctx, param, value):
+    """--lang: speak `value` from now on; without it, the environment's language, unless an outer --lang chose."""
+    from grader.grading.lang import set_language
+
+    root = ctx.find_root().meta
+    if value is not None:
+        root["grade.lang"] = set_language(value)
+    elif "grade.lang" not in root:
+        set_language(None)
+    return value
+
+
+def lang_option(func):
+    """--lang zh|en on a student command (and on `grade` itself): the language of its feedback and help."""
+    from grader.grading.lang import N_
+
+    return click.option("--lang", type=click.Choice(["zh", "en"]), expose_value=False, is_eager=True,
+                        callback=_choose_language,
+                        help=N_("Language of the feedback and of this help: zh (Chinese) or en (English) "
+                                "[default: GRADE_LANG, else the locale's, else en]."))(func)
+
+
+class _LocalHelp:
+    """A command whose help is shown in the student's language: its help (a msgid, or `help_args` to format the
+    translated help_msgid with), its options' help and Click's own words; the language is the environment's when no
+    --lang chose one before --help was read."""
+
+    help_msgid: str | None = None  # when the help is a template: the msgid, formatted with help_args
+    help_args: dict | None = None
+
+    def _help(self) -> str:
+        from grader.grading.lang import _
+
+        if self.help_msgid:
+            return _(self.help_msgid).format(**(self.help_args or {}))
+        return _(self.help)
+
+    def format_help(self, ctx, formatter):
+        from grader.grading.lang import N_, _
+
+        if "grade.lang" not in ctx.find_root().meta:
+            _choose_language(ctx, None, None)
+        N_("Show this message and exit.")  # Click's own --help, translated below as every option's help
+        saved = [(self, self.help)] + [(p, getattr(p, "help", None)) for p in self.get_params(ctx)]
+        try:
+            for item, text in saved:
+                if text:
+                    item.help = self._help() if item is self else _(text)
+            super().format_help(ctx, formatter)
+        finally:
+            for item, text in saved:
+                item.help = text
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        if not self.help:
+            return super().get_short_help_str(limit)
+        return click.utils.make_default_short_help(self._help(), limit)
+
+    def format_usage(self, ctx, formatter):
+        from grader.grading.lang import _
+
+        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), _("Usage: "))
+
+    def format_options(self, ctx, formatter):
+        from grader.grading.lang import _
+
+        records = [r for r in (p.get_help_record(ctx) for p in self.get_params(ctx)) if r]
+        if records:
+            with formatter.section(_("Options")):
+                formatter.write_dl(records)
+        if isinstance(self, click.Group):
+            commands = [(name, self.get_command(ctx, name)) for name in self.list_commands(ctx)]
+            rows = [(name, cmd.get_short_help_str(formatter.width - 6 - max(len(n) for n, _c in commands)))
+                    for name, cmd in commands if cmd is not None and not cmd.hidden]
+            if rows:
+                with formatter.section(_("Commands")):
+                    formatter.write_dl(rows)
+
+
+class LocalCommand(_LocalHelp, click.Command):
+    """A student's command, its help in the student's language (see _LocalHelp)."""
+
+
+class LocalGroup(_LocalHelp, click.Group):
+    """`grade` itself, its help in the student's language (see _LocalHelp)."""

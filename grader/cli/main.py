@@ -7,24 +7,26 @@ from __future__ import annotations
 import click
 
 from grader import __version__
+from grader.grading.lang import N_
 from grader.cli.classroom import classroom_command
+from grader.cli.common import LocalGroup, lang_option
 from grader.cli.course import batch_command, export_command, merge_command
 from grader.cli.release import autograder_command, release_command, stubs_command
 from grader.cli.student import EXERCISE_COMMANDS, doctor_command, grade_all, list_exercises
 
 
-@click.group()
-@click.version_option(__version__, prog_name="grade")
-def main():
-    """Grade CNN backpropagation exercises, and run a course with them.
+HELP = N_("Grade CNN backpropagation exercises, and run a course with them.\n\n\b\nExamples:\n"
+          "  grade list                     exercises, points and your last scores\n"
+          "  grade exercise3                grade exercises/exercise3.py (or .ipynb) of this project\n"
+          "  grade exercise3 --submission my_answer.py --seed 7\n"
+          "  grade all --json")
 
-    \b
-    Examples:
-      grade list                     exercises, points and your last scores
-      grade exercise3                grade exercises/exercise3.py (or .ipynb) of this project
-      grade exercise3 --submission my_answer.py --seed 7
-      grade all --json
-    """
+
+@click.group(cls=LocalGroup, help=HELP)
+@click.version_option(__version__, prog_name="grade", help=N_("Show the version and exit."))
+@lang_option
+def main():
+    """Grade CNN backpropagation exercises, and run a course with them (the help is HELP)."""
     from grader.sandbox.forkserver import make_non_dumpable  # standard library only
 
     make_non_dumpable()  # every grader process: batch parents too, whose memory holds results and paths

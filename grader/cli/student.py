@@ -10,8 +10,9 @@ from pathlib import Path
 import click
 
 from grader import registry
-from grader.cli.common import (FailUnder, boot_workers, exit_for, limits_from, project_file,
-                               root_or_none)
+from grader.cli.common import (FailUnder, LocalCommand, boot_workers, exit_for, lang_option, limits_from,
+                               project_file, root_or_none)
+from grader.grading.lang import N_, _
 
 EXERCISES = registry.names()
 
@@ -19,18 +20,19 @@ EXERCISES = registry.names()
 def _grade_options(func):
     options = [
         click.option("--submission", type=click.Path(path_type=Path),
-                     help="Grade this .py or .ipynb file instead of exercises/<exercise>.py."),
-        click.option("--seed", type=int, help="Seed of the random inputs; reuse a result's seed to reproduce it."),
-        click.option("--json", "as_json", is_flag=True, help="Print the result object (JSON) instead of a table."),
-        click.option("--verbose", "-v", is_flag=True, help="Show the full feedback of every check."),
-        click.option("--hidden", is_flag=True, help="Also run the hidden checks (instructors)."),
+                     help=N_("Grade this .py or .ipynb file instead of exercises/<exercise>.py.")),
+        click.option("--seed", type=int, help=N_("Seed of the random inputs; reuse a result's seed to reproduce it.")),
+        click.option("--json", "as_json", is_flag=True, help=N_("Print the result object (JSON) instead of a table.")),
+        click.option("--verbose", "-v", is_flag=True, help=N_("Show the full feedback of every check.")),
+        click.option("--hidden", is_flag=True, help=N_("Also run the hidden checks (instructors).")),
         click.option("--fail-under", type=FailUnder(),
-                     help="Exit with status 2 when the total score is below this many points, or this percentage "
-                          "of the maximum score: 40 or 80% (CI)."),
-        click.option("--timeout", type=float, help="Seconds each call of the submission may take [default: 5]."),
-        click.option("--memory", help="Memory the submission may use, e.g. 512M or 2G [default: 1G]."),
+                     help=N_("Exit with status 2 when the total score is below this many points, or this percentage "
+                             "of the maximum score: 40 or 80% (CI).")),
+        click.option("--timeout", type=float, help=N_("Seconds each call of the submission may take [default: 5].")),
+        click.option("--memory", help=N_("Memory the submission may use, e.g. 512M or 2G [default: 1G].")),
         click.option("--results", type=click.Path(path_type=Path),
-                     help="Folder for result files [default: .grade/results in the project]."),
+                     help=N_("Folder for result files [default: .grade/results in the project].")),
+        lang_option,
     ]
     for option in reversed(options):
         func = option(func)
@@ -59,11 +61,11 @@ def grade_exercises(exercises, *, submission, seed, as_json, verbose, hidden, fa
         try:
             result = grade_file(exercise, path, seed=seed, limits=limits, include_hidden=hidden)
         except SandboxUnavailable as exc:
-            raise click.ClickException(f"cannot start a sandboxed worker: {exc}") from exc
+            raise click.ClickException(_("cannot start a sandboxed worker: {error}").format(error=exc)) from exc
         try:
             write_json_atomic(result, result_path(results_dir, exercise))
         except ResultsError as exc:
-            click.echo(f"error: the result was not saved: {exc}", err=True)
+            click.echo(_("error: the result was not saved: {error}").format(error=exc), err=True)
             failed = True  # the grade is shown, but a caller relying on the file must know it is not there
         failed = failed or "error" in result
         total, top = total + result["score"], top + result["max_score"]
@@ -73,7 +75,7 @@ def grade_exercises(exercises, *, submission, seed, as_json, verbose, hidden, fa
     else:
         click.echo("\n\n".join(printed))
         if len(exercises) > 1:
-            click.echo(f"\nTotal: {total:g} / {top:g}")
+            click.echo("\n" + _("Total: {total:g} / {top:g}").format(total=total, top=top))
     exit_for(failed, fail_under, total, top)
 
 
@@ -84,46 +86,43 @@ def _exercise_command(exercise: str):
     def command(**options):
         grade_exercises([exercise], **options)
 
-    command.__doc__ = (f"Grade exercise {number} and show what is wrong.\n\n"
-                       f"Grades exercises/{exercise}.py (or .ipynb) of the project you are in.\n\n"
-                       f"\b\nExamples:\n  grade {exercise}\n  grade {exercise} --submission answer.py --seed 42 -v")
-    return click.command(exercise)(command)
+    template = N_("Grade exercise {number} and show what is wrong.\n\nGrades exercises/{exercise}.py (or .ipynb) "
+                  "of the project you are in.\n\n\b\nExamples:\n  grade {exercise}\n  grade {exercise} "
+                  "--submission answer.py --seed 42 -v")
+    made = click.command(exercise, cls=LocalCommand, help=template.format(number=number, exercise=exercise))(command)
+    made.help_msgid, made.help_args = template, {"number": number, "exercise": exercise}
+    return made
 
 
 EXERCISE_COMMANDS = [_exercise_command(exercise) for exercise in EXERCISES]
 
 
-@click.command("all")
+@click.command("all", cls=LocalCommand, help=N_(
+    "Grade every exercise and show the total.\n\n\b\nExamples:\n"
+    "  grade all --fail-under 40      exit 2 unless the total is 40 points or more\n"
+    "  grade all --fail-under 80%     exit 2 unless it is 80% of the sum of maximum scores"))
 @_grade_options
 def grade_all(**options):
-    """Grade every exercise and show the total.
-
-    \b
-    Examples:
-      grade all --fail-under 40      exit 2 unless the total is 40 points or more
-      grade all --fail-under 80%     exit 2 unless it is 80% of the sum of maximum scores
-    """
+    """Grade every exercise and show the total."""
     if options["submission"] is not None:
-        raise click.UsageError("--submission grades one file; use it with a single exercise (grade exercise3)")
+        raise click.UsageError(_("--submission grades one file; use it with a single exercise (grade exercise3)"))
     grade_exercises(EXERCISES, **options)
 
 
-@click.command("list")
+@click.command("list", cls=LocalCommand, help=N_(
+    "List the exercises, their points, the file that would be graded, and your last score.\n\n"
+    "A last score of another file, or of an older version of this one, says whose it is:\n"
+    "\"21/21 (solutions/exercise3.py)\", \"0/21 (older version)\".\n\n\b\nExample:\n  grade list"))
+@lang_option
 def list_exercises():
-    """List the exercises, their points, the file that would be graded, and your last score.
-
-    A last score of another file, or of an older version of this one, says whose it is:
-    "21/21 (solutions/exercise3.py)", "0/21 (older version)".
-
-    \b
-    Example:
-      grade list
-    """
+    """List the exercises, their points, the file that would be graded, and your last score."""
     from grader.grading.checking import collect
     from grader.grading.project import find_root
+    from grader.grading.wording import fit
 
     root = find_root()
-    rows = [("exercise", "public", "hidden", "last score", "submission")]
+    rows = [tuple(_(word) for word in (N_("exercise"), N_("public"), N_("hidden"), N_("last score"),
+                                       N_("submission")))]
     for exercise in EXERCISES:
         checks = collect(exercise)
         public = sum(c.info.points for c in checks if c.info.visibility == "visible")
@@ -132,7 +131,8 @@ def list_exercises():
         rows.append((exercise, f"{public:g}", f"{hidden:g}", last, path))
     width = max(12, *(len(row[3]) for row in rows))
     for exercise, public, hidden, last, path in rows:
-        click.echo(f"{exercise:<10} {public:>6} {hidden:>6}  {last:<{width}} {path}")
+        click.echo(f"{fit(exercise, 10)} {fit(public, 6, right=True)} {fit(hidden, 6, right=True)}  "
+                   f"{fit(last, width)} {path}")
 
 
 def _listed(root: Path, exercise: str) -> tuple[str, str]:
@@ -146,7 +146,7 @@ def _listed(root: Path, exercise: str) -> tuple[str, str]:
     except ResultsError:
         previous = None
     last = last_score(root, path, previous) if isinstance(previous, dict) else "-"
-    shown = str(path.relative_to(root)) + ("" if path.exists() else " (missing)")
+    shown = str(path.relative_to(root)) + ("" if path.exists() else _(" (missing)"))
     return last, shown
 
 
@@ -167,14 +167,14 @@ def last_score(root: Path, path: Path, previous: dict) -> str:
         current = None  # missing or unreadable now
     if current == previous.get("submission_sha256"):
         return score
-    return f"{score} (older version)" if same else f"{score} ({_shown_in(root, given)})"
+    return _("{score} (older version)").format(score=score) if same else f"{score} ({_shown_in(root, given)})"
 
 
 def _shown_in(root: Path, given: str) -> str:
     """A result's submission path, relative to the project when it is inside it."""
     path = Path(given)
     if not given:
-        return "another file"
+        return _("another file")
     return str(path.relative_to(root)) if path.is_absolute() and path.is_relative_to(root) else given
 
 

@@ -21,7 +21,8 @@ import numpy as np
 from grader import registry
 from grader.sandbox.runner import DEFAULT_LIMITS, Limits, Sandbox, SandboxUnavailable, SubmissionError, TimedOut
 from grader.sandbox.doctor import jail_note
-from grader.grading.where import Feedback, SourceMap, explain
+from grader.grading.lang import _
+from grader.grading.where import Feedback, SourceMap, explain, sandbox_said
 
 
 
@@ -104,15 +105,15 @@ def run_one(chk: Check, submission, seed: int, where: SourceMap | None = None) -
         return Outcome(info.name, 0.0, info.points, "failed", printable(str(exc)), info.visibility,
                        picture=getattr(exc, "picture", None))
     except SubmissionError as exc:
-        said = explain(exc, where) if where is not None else Feedback(str(exc), "")
+        said = explain(exc, where) if where is not None else Feedback(sandbox_said(str(exc)), "")
         return Outcome(info.name, 0.0, info.points, "failed", printable(said.message), info.visibility,
                        printable(said.traceback))
     except SandboxUnavailable:
         raise  # no worker could start: the run cannot be scored at all, and it is not the student's doing
     except Exception as exc:  # a bug of ours: say so plainly, never blame the student
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        return Outcome(info.name, 0.0, info.points, "failed", f"grader error (not your fault): {detail}",
-                       info.visibility)
+        return Outcome(info.name, 0.0, info.points, "failed",
+                       _("grader error (not your fault): {detail}").format(detail=detail), info.visibility)
     return Outcome(info.name, info.points, info.points, "passed", "", info.visibility)
 
 
@@ -189,5 +190,5 @@ def cell_note(failure: SubmissionError, where: SourceMap) -> str:
     """A note on a notebook cell that raised: which cell, the error and its line; the other cells still ran."""
     in_cell = where.cell(failure.frames[0][0]) if failure.frames else None  # the outermost frame: the cell's
     said = explain(failure, where).message.splitlines()
-    cell = f"cell {in_cell[0]}" if in_cell else "a cell"
-    return "\n".join([f"{cell} {said[0]} (the other cells still ran)", *said[1:]])
+    cell = _("cell {cell}").format(cell=in_cell[0]) if in_cell else _("a cell")
+    return "\n".join([_("{cell} {said} (the other cells still ran)").format(cell=cell, said=said[0]), *said[1:]])

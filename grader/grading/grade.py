@@ -8,12 +8,14 @@ from typing import Callable
 
 from grader import registry
 from grader.grading.checking import collect, run_checks
+from grader.grading.lang import N_
 from grader.grading.results import failed_result, make_result
 from grader.sandbox.runner import DEFAULT_LIMITS, Limits
 from grader.grading.submission import SubmissionFileError, check_exercise, read_source
 
 
-PRINTED = "the submission printed:"  # the line before a submission's printed output in a result's output
+PRINTED = N_("the submission printed:")  # the line before a submission's printed output in a result's output
+# (English in the result, which report._notes cuts at it; translated where it is shown)
 
 
 class GradeError(Exception):

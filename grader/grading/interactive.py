@@ -17,6 +17,7 @@ from pathlib import Path
 
 from grader import registry
 from grader.grading.grade import GradeError, grade_file, grade_source, new_seed
+from grader.grading.lang import _, language, speaking
 from grader.grading.project import RESULTS_DIR, default_submission, find_root, result_path
 from grader.grading.results import ResultsError, write_json_atomic
 from grader.grading.view import CheckResult
@@ -43,6 +44,13 @@ def kept(node: ast.stmt) -> bool:
     return False
 
 
+def _imports_grader(node: ast.stmt) -> bool:
+    """`import grader` and the like: the grader is not there in the sandbox, nor needed."""
+    names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+        [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+    return any(name.split(".")[0] == "grader" for name in names)
+
+
 def cell_definitions(code: str) -> list[str]:
     """The defining statements of one cell, as their own source text (decorators included); [] when the cell
     does not parse (it never ran cleanly either)."""
@@ -53,7 +61,7 @@ def cell_definitions(code: str) -> list[str]:
     lines = code.splitlines()
     parts = []
     for node in tree.body:
-        if kept(node):
+        if kept(node) and not _imports_grader(node):
             first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
             parts.append("\n".join(lines[first - 1:node.end_lineno]))
     return parts
@@ -103,14 +111,20 @@ def disk_note(root: Path | None, exercise: str, source: str) -> str | None:
     differ = sorted(name for name in set(here) | set(there) if here.get(name) != there.get(name))
     if not differ:
         return None
-    return (f"the saved {path.name} defines {', '.join(differ)} differently from this kernel: this grade is of "
-            f"the kernel's code; save the notebook (Ctrl-S) before handing it in")
+    return _("the saved {file} defines {names} differently from this kernel: this grade is of the kernel's code; "
+             "save the notebook (Ctrl-S) before handing it in").format(file=path.name, names=", ".join(differ))
 
 
-def check(exercise: str, *, seed: int | None = None) -> CheckResult:
-    """Grade `exercise` on its public checks; see the module's docstring for what is graded."""
+def check(exercise: str, *, seed: int | None = None, lang: str | None = None) -> CheckResult:
+    """Grade `exercise` on its public checks; see the module's docstring for what is graded. lang: "zh" or "en"
+    (None: GRADE_LANG, else the locale, else English); the result is shown in it, the score is the same."""
     registry.get(exercise)  # an unknown name: UnknownExercise, which names the known ones
-    seed = new_seed() if seed is None else seed
+    with speaking(lang):
+        return CheckResult(_check(exercise, new_seed() if seed is None else seed), lang=language())
+
+
+def _check(exercise: str, seed: int) -> dict:
+    """The result of grading `exercise` here, saved where `grade list` finds it."""
     root, shell = find_root(), _shell()
     history = list(shell.user_ns.get("In", [])[1:]) if shell is not None else None
     if history:
@@ -120,11 +134,11 @@ def check(exercise: str, *, seed: int | None = None) -> CheckResult:
     elif root is not None:
         result = grade_file(exercise, default_submission(root, exercise).path, seed=seed)
     else:
-        raise GradeError("no exercises/ folder here or above, and not in a notebook: open the exercise's notebook "
-                         "or run Python inside the course project")
+        raise GradeError(_("no exercises/ folder here or above, and not in a notebook: open the exercise's "
+                           "notebook or run Python inside the course project"))
     if root is not None:
         try:
             write_json_atomic(result, result_path(root / RESULTS_DIR, exercise))
         except ResultsError:
             pass  # the grade is shown; `grade list` will not see it
-    return CheckResult(result)
+    return result

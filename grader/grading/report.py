@@ -5,11 +5,14 @@ from __future__ import annotations
 import shutil
 import textwrap
 
-STATUS = {"passed": "ok", "failed": "FAIL"}
+from grader.grading.lang import N_, _, shown
+from grader.grading.wording import fit
+
+STATUS = {"passed": N_("ok"), "failed": N_("FAIL")}
 
 
 def score_line(result: dict) -> str:
-    return f"Score: {_num(result['score'])} / {_num(result['max_score'])}"
+    return _("Score: {score} / {max_score}").format(score=_num(result["score"]), max_score=_num(result["max_score"]))
 
 
 def _num(value: float) -> str:
@@ -34,18 +37,19 @@ def result_table(result: dict, *, verbose: bool = False, width: int | None = Non
     notes and what the submission printed. verbose: also the submission's whole traceback for each error, the
     feedback of passed checks, and all of the printed output (else its first PRINTED_LINES lines)."""
     width = width or shutil.get_terminal_size((100, 20)).columns
-    lines = [f"{result['exercise']}: {result['submission']}  (seed {result['seed']})"]
+    lines = [_("{exercise}: {submission}  (seed {seed})").format(**result)]
     if result.get("error"):
-        lines.extend(_wrapped(f"could not be graded: {result['error']}", width, "  "))
+        lines.extend(_wrapped(_("could not be graded: {error}").format(error=result["error"]), width, "  "))
     for test in result["tests"]:
         points = f"{_num(test['score'])}/{_num(test['max_score'])}"
-        lines.append(f"  {STATUS.get(test['status'], test['status']):4} {points:>7}  {test['name']}")
+        status = _(STATUS[test["status"]]) if test["status"] in STATUS else test["status"]
+        lines.append(f"  {fit(status, 4)} {points:>7}  {shown(test['name'])}")
         if test["output"] and (verbose or test["status"] != "passed"):
             lines.extend(_wrapped(test["output"], width, " " * 16))
         if verbose and isinstance(test.get("picture"), dict) and test["status"] != "passed":
             lines.extend(_wrapped(_grid(test["picture"]), width, " " * 16) if _grid(test["picture"]) else [])
         if verbose and test.get("traceback"):
-            lines.extend(_wrapped("your code, outermost call first:\n" + test["traceback"], width, " " * 16))
+            lines.extend(_wrapped(_("your code, outermost call first:") + "\n" + test["traceback"], width, " " * 16))
     if not result.get("error"):
         lines.extend(_notes(result.get("output", ""), verbose))
     lines.append(score_line(result))
@@ -71,12 +75,12 @@ def _notes(output: str, verbose: bool) -> list[str]:
     """The notes on a run (each a few lines at most), then what the submission printed, cut unless verbose."""
     from grader.grading.grade import PRINTED
 
-    notes, _, printed = output.partition(PRINTED)
+    notes, __, printed = output.partition(PRINTED)
     lines = notes.strip("\n").splitlines()
     shown = printed.strip("\n").splitlines()
     if shown:
         cut = shown if verbose else shown[:PRINTED_LINES]
-        lines += [PRINTED, *cut]
+        lines += [_(PRINTED), *cut]
         if len(cut) < len(shown):
-            lines.append(f"... {len(shown) - len(cut)} more lines (--verbose shows them)")
+            lines.append(_("... {count} more lines (--verbose shows them)").format(count=len(shown) - len(cut)))
     return ["", *lines] if lines else []

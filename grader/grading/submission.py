@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from grader import registry
+from grader.grading.lang import _
 from grader.grading.notebook import NotebookError, notebook_code
 
 MAX_BYTES = 2 * 1024 * 1024  # a real answer is a few KiB; anything far larger is not a submission
@@ -33,25 +34,25 @@ def read_source(path: Path) -> Loaded:
     """Read a .py or .ipynb submission as text; SubmissionFileError for anything unreadable."""
     path = Path(path)
     if not path.exists():
-        raise SubmissionFileError(f"submission not found: {path}")
+        raise SubmissionFileError(_("submission not found: {path}").format(path=path))
     if not path.is_file():
-        raise SubmissionFileError(f"submission is not a file: {path}")
+        raise SubmissionFileError(_("submission is not a file: {path}").format(path=path))
     if path.suffix not in (".py", ".ipynb"):
-        raise SubmissionFileError(f"{path}: expected a .py file or a .ipynb notebook")
+        raise SubmissionFileError(_("{path}: expected a .py file or a .ipynb notebook").format(path=path))
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise SubmissionFileError(f"{path} is {size / 2**20:.1f} MiB; a submission may be at most "
-                                      f"{MAX_BYTES // 2**20} MiB")
+            raise SubmissionFileError(_("{path} is {size:.1f} MiB; a submission may be at most {limit} MiB").format(
+                path=path, size=size / 2**20, limit=MAX_BYTES // 2**20))
         data = path.read_bytes()
     except OSError as exc:
-        raise SubmissionFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        raise SubmissionFileError(_("cannot read {path}: {error}").format(path=path, error=exc.strerror or exc)) from exc
     if b"\0" in data:
-        raise SubmissionFileError(f"{path} is a binary file, not Python source")
+        raise SubmissionFileError(_("{path} is a binary file, not Python source").format(path=path))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise SubmissionFileError(f"{path} is not UTF-8 text (byte {exc.start})") from exc
+        raise SubmissionFileError(_("{path} is not UTF-8 text (byte {byte})").format(path=path, byte=exc.start)) from exc
     if path.suffix == ".ipynb":
         try:
             code = notebook_code(text, str(path))
@@ -73,12 +74,12 @@ def defined_functions(source: str) -> set[str] | None:
 def check_exercise(source: str, exercise: str, filename: str, declared: str | None = None) -> None:
     """Refuse a submission of another exercise: by a notebook's metadata, or by the functions it defines."""
     if declared is not None and declared != exercise:
-        raise SubmissionFileError(f"{filename} is the notebook of {declared}, not {exercise}")
+        raise SubmissionFileError(_("{file} is the notebook of {declared}, not {exercise}").format(
+            file=filename, declared=declared, exercise=exercise))
     names, asked = defined_functions(source), registry.functions()  # the functions each exercise asks for
     if names is None or names & set(asked[exercise]):
         return  # a syntax error is reported by the checks themselves, with its line
     others = [ex for ex, funcs in asked.items() if names & set(funcs)]
     if others:
-        raise SubmissionFileError(f"{filename} looks like {others[0]} (it defines "
-                                  f"{', '.join(sorted(names & set(asked[others[0]])))}), "
-                                  f"not {exercise}")
+        raise SubmissionFileError(_("{file} looks like {other} (it defines {names}), not {exercise}").format(
+            file=filename, other=others[0], names=", ".join(sorted(names & set(asked[others[0]]))), exercise=exercise))

@@ -12,10 +12,42 @@ from bisect import bisect_right
 from pathlib import PurePath
 from typing import NamedTuple
 
+from grader.grading.lang import N_, _, patterns, say
 from grader.grading.numpy2 import numpy2_hint
 
 MAX_LINE_TEXT = 120  # characters of a quoted source line
 SHOWN_FRAMES = 10  # frames of the full traceback (-v); a deep recursion shows its innermost ones
+
+
+# What the sandbox (and checking.HangGuard) say about a submission, as they word it (the sandbox imports nothing
+# of ours, so its messages are translated here, where they are explained). A field named `said` is itself one of
+# these messages; the others are values (a time, a name, the submission's own exception message).
+SANDBOX_MESSAGES = patterns((
+    N_("timed out after {seconds} s"),
+    N_("{said} while loading"),
+    N_("the submission could not be loaded: {said}"),
+    N_("not run: `{name}` already {said} in an earlier check"),
+    N_("the submission has no function `{name}`"),
+    N_("not implemented yet"),
+    N_("not implemented yet\n  NotImplementedError: {message}"),
+    N_("raised {type}"),
+    N_("raised {type}: {message}"),
+    N_("used more than {size} of memory"),
+    N_("the submission called {code}"),
+    N_("the worker broke the protocol ({problem})"),
+    N_("the worker crashed (the submission closed its connection to the grader)"),
+    N_("the worker crashed (the submission broke the worker's own code, e.g. by patching it)"),
+    N_("the worker exited with status {number} (sys.exit or os._exit)"),
+    N_("the worker crashed (signal {name})"),
+    N_("the worker crashed (signal {name}: CPU time limit)"),
+    N_("the worker crashed (signal {name}: file size limit)"),
+    N_("the worker crashed (its connection was lost)"),
+))
+
+
+def sandbox_said(message: str) -> str:
+    """A SubmissionError's message (English, as the sandbox made it) in the student's language."""
+    return say(message, SANDBOX_MESSAGES)
 
 
 class SourceMap(NamedTuple):
@@ -35,7 +67,9 @@ class SourceMap(NamedTuple):
     def place(self, line: int) -> str:
         """'exercise3.py, line 41' or 'exercise3.ipynb, cell 4, line 3'."""
         in_cell = self.cell(line)
-        return f"{self.name}, line {line}" if in_cell is None else f"{self.name}, cell {in_cell[0]}, line {in_cell[1]}"
+        if in_cell is None:
+            return _("{file}, line {line}").format(file=self.name, line=line)
+        return _("{file}, cell {cell}, line {line}").format(file=self.name, cell=in_cell[0], line=in_cell[1])
 
     def text(self, line: int) -> str:
         """The stripped text of a source line ('' when there is none), cut to MAX_LINE_TEXT characters."""
@@ -46,7 +80,7 @@ class SourceMap(NamedTuple):
 
     def frame(self, line: int, function: str) -> str:
         """'exercise3.py, line 41, in conv_backward_input: dx[n] = x[2]'."""
-        where = self.place(line) + ("" if function == "<module>" else f", in {function}")
+        where = self.place(line) + ("" if function == "<module>" else _(", in {function}").format(function=function))
         text = self.text(line)
         return f"{where}: {text}" if text else where
 
@@ -58,15 +92,16 @@ class Feedback(NamedTuple):
 
 def explain(error, where: SourceMap) -> Feedback:
     """The feedback for a SubmissionError of the sandbox (its message, frames and exception type)."""
-    lines = [error.message]
+    lines = [sandbox_said(error.message)]
     if error.frames:
-        lines.append("  at " + where.frame(*error.frames[-1]))
+        lines.append(_("  at ") + where.frame(*error.frames[-1]))
     hint = numpy2_hint(error.type, _raised_message(error)) if error.type else None
     if hint:
-        lines.append("  hint: " + hint)
+        lines.append(_("  hint: ") + hint)
     frames = error.frames[-SHOWN_FRAMES:]
     more = len(error.frames) - len(frames)
-    trace = ([f"  ... {more} more frame{'s' * (more != 1)} of yours"] if more else []) + [
+    trace = ([(_("  ... {count} more frames of yours") if more != 1 else _("  ... {count} more frame of yours"))
+              .format(count=more)] if more else []) + [
         "  " + where.frame(*frame) for frame in frames]
     return Feedback("\n".join(lines), "\n".join(trace) if len(error.frames) > 1 else "")
 

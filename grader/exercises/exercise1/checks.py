@@ -11,6 +11,7 @@ counted on the model the slip describes, or by the slip's arithmetic where no mo
 
 import numpy as np
 
+from grader.grading.lang import N_, _, patterns, say
 from grader.grading.checking import CheckFailed, check
 from grader.exercises.exercise1.known import KNOWN, LENET5_KNOWN, MODERN_KNOWN
 from grader.exercises.exercise1.truth import (conv_truth, dense_params_truth, ints, lenet5_truth, macs_truth,
@@ -20,6 +21,25 @@ from grader.exercises.exercise1.truth import (conv_truth, dense_params_truth, in
 from grader.grading.compare import describe, expect_int
 
 SUMMED = ("conv_macs", "activation_memory")  # asked layer by layer: seed 002's bottleneck sums two layers
+
+
+# The texts of the cases (known.json holds them as made, in English), read back to be shown translated.
+CASES = patterns((
+    N_("size {size}, kernel {kernel}, stride {stride}, padding {padding}"),
+    N_("{inputs} -> {outputs} maps, kernel {kernel}"),
+    N_("{inputs} -> {outputs} maps, kernel {kernel}, out_size {out_size}"),
+    N_("{inputs} -> {outputs} maps, kernel {kernel}, connections C3 table"),
+    N_("{inputs} -> {outputs} maps, kernel {kernel}, out_size {out_size}, connections C3 table"),
+    N_("{inputs} -> {outputs} maps, kernel {kernel}, connections {table}"),
+    N_("{inputs} -> {outputs} maps, kernel {kernel}, out_size {out_size}, connections {table}"),
+    N_("{maps} maps"),
+    N_("{maps} maps, window {size}, out_size {out_size}"),
+    N_("{inputs} -> {outputs}"),
+    N_("{inputs} inputs, {classes} classes"),
+    N_("{said} then {said2}"),
+    N_("{said} + {said2}"),
+    N_("{maps} maps of {size}"),
+))
 
 
 def expect_count(got, want, *, case, variants=None):
@@ -36,7 +56,7 @@ def as_int(got, case):
     if isinstance(got, float) and got.is_integer():
         return int(got)
     if not isinstance(got, (int, np.integer)) or isinstance(got, bool):
-        raise CheckFailed(f"{case}: returned {describe(got)}; expected an integer")
+        raise CheckFailed(_("{case}: returned {got}; expected an integer").format(case=case, got=describe(got)))
     return int(got)
 
 
@@ -50,7 +70,7 @@ def ask(submission, case):
     else:
         (args, kwargs), = calls
         got = submission.call(function, *args, **kwargs)
-    expect_count(got, want, case=text, variants=slips)
+    expect_count(got, want, case=say(text, CASES), variants=slips)
 
 
 def ask_known(submission, rng, check_name):
@@ -64,10 +84,12 @@ def rows(got, names, width, function):
     if not isinstance(got, (list, tuple)) or not all(
             isinstance(r, (list, tuple)) and len(r) == width and isinstance(r[0], str) for r in got):
         shape = "(layer_name, params, connections)" if width == 3 else "(layer_name, params)"
-        raise CheckFailed(f"{function}: returned {describe(got)}; expected a list of {shape} tuples")
+        raise CheckFailed(_("{function}: returned {got}; expected a list of {shape} tuples").format(
+            function=function, got=describe(got), shape=shape))
     found = [r[0] for r in got]
     if found != list(names):
-        raise CheckFailed(f"{function}: layers {found}, expected {list(names)} in this order")
+        raise CheckFailed(_("{function}: layers {found}, expected {names} in this order").format(
+            function=function, found=found, names=list(names)))
     return {r[0]: r for r in got}
 
 
@@ -75,7 +97,7 @@ def lenet5_case(submission, layers):
     """The rows of `layers` against LeNet-5's known counts, naming the slips (C3 fully connected, ...)."""
     table = rows(submission.call("lenet5_counts"), LENET5_KNOWN, 3, "lenet5_counts")
     for name in layers:
-        for k, field in enumerate(("parameters", "connections")):
+        for k, field in enumerate((_("parameters"), _("connections"))):
             expect_count(table[name][1 + k], LENET5_KNOWN[name][k], case=f"{name} {field}",
                          variants=LENET5_KNOWN[name][2 + k])
 
@@ -83,7 +105,8 @@ def lenet5_case(submission, layers):
 def modern_case(submission, layers):
     table = rows(submission.call("modern_lenet_params"), MODERN_KNOWN, 2, "modern_lenet_params")
     for name in layers:
-        expect_count(table[name][1], MODERN_KNOWN[name][0], case=f"{name} parameters", variants=MODERN_KNOWN[name][1])
+        expect_count(table[name][1], MODERN_KNOWN[name][0], case=f"{name} {_('parameters')}",
+                     variants=MODERN_KNOWN[name][1])
 
 
 # ---------------------------------------------------------------- conv_output_size
@@ -252,9 +275,9 @@ def test_lenet5_output(submission, rng):
 def test_lenet5_totals(submission, rng):
     truth = lenet5_truth()
     table = rows(submission.call("lenet5_counts"), truth, 3, "lenet5_counts")
-    for k, field in enumerate(("parameters", "connections")):
+    for k, field in enumerate((_("parameters"), _("connections"))):
         got = sum(as_int(r[1 + k], f"{r[0]} {field}") for r in table.values())
-        expect_count(got, sum(t[k] for t in truth.values()), case=f"total {field}")
+        expect_count(got, sum(t[k] for t in truth.values()), case=_("total {field}").format(field=field))
 
 
 @check("modern_lenet_params: 5 rows (name, params), C1..OUTPUT", points=1)
@@ -276,8 +299,8 @@ def test_modern_c3_output(submission, rng):
 def test_modern_total(submission, rng):
     truth = modern_truth()
     table = rows(submission.call("modern_lenet_params"), truth, 2, "modern_lenet_params")
-    got = sum(as_int(r[1], f"{r[0]} parameters") for r in table.values())
-    expect_count(got, sum(t[0] for t in truth.values()), case="total parameters")
+    got = sum(as_int(r[1], f"{r[0]} {_('parameters')}") for r in table.values())
+    expect_count(got, sum(t[0] for t in truth.values()), case=_("total {field}").format(field=_("parameters")))
 
 
 # ---------------------------------------------------------------- time and space

@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from grader.grading.lang import N_
 from grader.grading.checking import GraderBug
 from reference.count import build_model, count_model
 from reference.model import RBF, C3_TABLE, Conv, Dense, Model, Subsample, lenet5, modern_lenet
@@ -26,9 +27,9 @@ LENET5_TABLE = {"C1": (156, 122_304), "S2": (12, 5_880), "C3": (1_516, 151_600),
                 "C5": (48_120, 48_120), "F6": (10_164, 10_164), "OUTPUT": (840, 840)}  # DESIGN.md
 MODERN_TABLE = {"C1": 156, "C3": 2_416, "C5": 48_120, "F6": 10_164, "OUTPUT": 850}  # seed 000
 C3_LISTS = [list(g) for g in C3_TABLE]
-FULL_C3 = "C3 counted as fully connected (its maps read only the S2 maps of the connection table)"
-DENSE_RBF = "counted as a dense layer with a bias (LeNet-5's RBF output has 84 x 10 fixed centres, no bias)"
-NO_BIAS_LINKS = "connections counted without the bias (LeCun counts the bias as one connection per unit)"
+FULL_C3 = N_("C3 counted as fully connected (its maps read only the S2 maps of the connection table)")
+DENSE_RBF = N_("counted as a dense layer with a bias (LeNet-5's RBF output has 84 x 10 fixed centres, no bias)")
+NO_BIAS_LINKS = N_("connections counted without the bias (LeCun counts the bias as one connection per unit)")
 
 
 class Case(NamedTuple):
@@ -97,11 +98,11 @@ def taps(in_maps, out_maps, connections):
 # ---------------------------------------------------------------- conv_output_size
 def output_size_truth(size, kernel, stride, padding, *, keywords=True):
     want = conv_size(size, kernel, stride, padding)
-    slips = {"padding ignored": conv_size(size, kernel, stride, 0),
-             "stride ignored (the size must be divided by the stride)": conv_size(size, kernel, 1, padding),
-             "padding added on one side only (it goes on both sides: + 2p)": (size + padding - kernel) // stride + 1,
-             "the + 1 is missing (n_out = (n + 2p - k) // s + 1)": want - 1,
-             "rounded up instead of down": -(-(size + 2 * padding - kernel) // stride) + 1}
+    slips = {N_("padding ignored"): conv_size(size, kernel, stride, 0),
+             N_("stride ignored (the size must be divided by the stride)"): conv_size(size, kernel, 1, padding),
+             N_("padding added on one side only (it goes on both sides: + 2p)"): (size + padding - kernel) // stride + 1,
+             N_("the + 1 is missing (n_out = (n + 2p - k) // s + 1)"): want - 1,
+             N_("rounded up instead of down"): -(-(size + 2 * padding - kernel) // stride) + 1}
     kwargs = {"stride": stride, "padding": padding} if keywords else {}
     return Case("conv_output_size", (((size, kernel), kwargs),),
                 f"size {size}, kernel {kernel}, stride {stride}, padding {padding}", want, slips)
@@ -159,20 +160,20 @@ def conv_variants(field, in_maps, out_maps, kernel, out_size, connections):
     units = oh * ow if field == "connections" else 1
     table = connections is not None
     slips = {
-        "bias forgotten (one bias per output map)" if field == "params" else NO_BIAS_LINKS:
+        N_("bias forgotten (one bias per output map)") if field == "params" else NO_BIAS_LINKS:
             want - out_maps * units,
-        "the connection table ignored (counted as fully connected)":
+        N_("the connection table ignored (counted as fully connected)"):
             getattr(conv_count(in_maps, out_maps, kernel, out_size), field) if table else None,
-        "kernel counted as square (kh * kh) though it is rectangular":
+        N_("kernel counted as square (kh * kh) though it is rectangular"):
             getattr(conv_count(in_maps, out_maps, (kh, kh), out_size, connections=connections), field),
-        "kernel counted as square (kw * kw) though it is rectangular":
+        N_("kernel counted as square (kw * kw) though it is rectangular"):
             getattr(conv_count(in_maps, out_maps, (kw, kw), out_size, connections=connections), field),
-        "a bias per kernel (one bias per output map, not per input-output pair)":
+        N_("a bias per kernel (one bias per output map, not per input-output pair)"):
             want + (taps(in_maps, out_maps, connections) - out_maps) * units,
     }
     if field == "connections":
-        slips["not multiplied by the output size (that is the parameter count)"] = want // units
-        slips["the output size counted on one axis only"] = want // units * oh if oh == ow else None
+        slips[N_("not multiplied by the output size (that is the parameter count)")] = want // units
+        slips[N_("the output size counted on one axis only")] = want // units * oh if oh == ow else None
     return want, slips
 
 
@@ -181,7 +182,7 @@ def conv_truth(function, in_maps, out_maps, kernel, out_size=None, connections=N
     want, slips = conv_variants(field, in_maps, out_maps, kernel, out_size or 1, connections)
     args = (in_maps, out_maps, kernel) + (() if out_size is None else (out_size,))
     kwargs = {} if connections is None else {"connections": connections}
-    table = "" if connections is None else f", connections {'C3 table' if connections == C3_LISTS else connections}"
+    table = "" if connections is None else f", connections {N_('C3 table') if connections == C3_LISTS else connections}"
     where = "" if out_size is None else f", out_size {out_size}"
     return Case(function, ((args, kwargs),), f"{in_maps} -> {out_maps} maps, kernel {kernel}{where}{table}", want,
                 slips)
@@ -195,8 +196,8 @@ def subsample_count(maps, size=2, out_size=1):
 
 def subsample_params_truth(maps):
     return Case("subsample_params", (((maps,), {}),), f"{maps} maps", subsample_count(maps).params,
-                {"bias forgotten (a coefficient and a bias per map)": maps,
-                 "counted as a parameter-free pooling layer (LeNet's S-layers have 2 per map)": 0})
+                {N_("bias forgotten (a coefficient and a bias per map)"): maps,
+                 N_("counted as a parameter-free pooling layer (LeNet's S-layers have 2 per map)"): 0})
 
 
 def subsample_connections_truth(maps, size, out_size):
@@ -204,9 +205,9 @@ def subsample_connections_truth(maps, size, out_size):
     positions = int(np.prod(pair(out_size)))
     return Case("subsample_connections", (((maps, size, out_size), {}),),
                 f"{maps} maps, window {size}, out_size {out_size}", want,
-                {"bias forgotten (size*size + 1 connections per output unit)": want - maps * positions,
-                 "window size not squared": maps * positions * (size + 1),
-                 "not multiplied by the output size": want // positions})
+                {N_("bias forgotten (size*size + 1 connections per output unit)"): want - maps * positions,
+                 N_("window size not squared"): maps * positions * (size + 1),
+                 N_("not multiplied by the output size"): want // positions})
 
 
 def subsample_window_truth(maps, window, out_size):
@@ -221,23 +222,23 @@ def subsample_window_truth(maps, window, out_size):
     want = conv_count(maps, maps, (sh, sw), out_size, connections=own).connections
     return Case("subsample_connections", (((maps, window, out_size), {}),),
                 f"{maps} maps, window {window}, out_size {out_size}", want,
-                {"bias forgotten (sh*sw + 1 connections per output unit)": want - maps * positions,
-                 "window counted as square (sh * sh)": maps * positions * (sh * sh + 1),
-                 "window counted as square (sw * sw)": maps * positions * (sw * sw + 1),
-                 "not multiplied by the output size": want // positions})
+                {N_("bias forgotten (sh*sw + 1 connections per output unit)"): want - maps * positions,
+                 N_("window counted as square (sh * sh)"): maps * positions * (sh * sh + 1),
+                 N_("window counted as square (sw * sw)"): maps * positions * (sw * sw + 1),
+                 N_("not multiplied by the output size"): want // positions})
 
 
 def dense_params_truth(n_in, n_out):
     want = count_layer(Dense(np.broadcast_to(0.0, (n_in, n_out)), np.zeros(n_out)), (n_in,)).params
     return Case("dense_params", (((n_in, n_out), {}),), f"{n_in} -> {n_out}", want,
-                {"bias forgotten (one bias per output)": n_in * n_out,
-                 "a bias per input instead of per output": (n_out + 1) * n_in})
+                {N_("bias forgotten (one bias per output)"): n_in * n_out,
+                 N_("a bias per input instead of per output"): (n_out + 1) * n_in})
 
 
 def rbf_params_truth(n_in, n_classes):
     want = count_layer(RBF(np.broadcast_to(0.0, (n_classes, n_in))), (n_in,)).params
     return Case("rbf_params", (((n_in, n_classes), {}),), f"{n_in} inputs, {n_classes} classes", want,
-                {"counted as a dense layer with a bias (an RBF unit has n_in centres, no bias)":
+                {N_("counted as a dense layer with a bias (an RBF unit has n_in centres, no bias)"):
                  (n_in + 1) * n_classes})
 
 
@@ -251,9 +252,9 @@ def lenet5_truth():
     for name in LENET5_TABLE:
         c, layer = counts[name], layers[name]
         biases = layer.bias.size if isinstance(layer, Subsample) else getattr(layer, "b", np.zeros(0)).size
-        slips = ({"bias forgotten": c.params - biases}, {NO_BIAS_LINKS: c.connections - c.activations})
+        slips = ({N_("bias forgotten"): c.params - biases}, {NO_BIAS_LINKS: c.connections - c.activations})
         if isinstance(layer, Subsample):
-            slips[0]["counted as parameter-free pooling (an S-layer has a coefficient and a bias per map)"] = 0
+            slips[0][N_("counted as parameter-free pooling (an S-layer has a coefficient and a bias per map)")] = 0
         truth[name] = (c.params, c.connections) + (slips if biases else ({}, {}))
     full = count_layer(layers["C3"]._replace(connections=None), (6, 14, 14))
     dense = count_layer(Dense(np.broadcast_to(0.0, (84, 10)), np.zeros(10)), (84,))
@@ -269,12 +270,12 @@ def modern_truth():
     mistake counted on the layer built with it."""
     model = modern_lenet(np.random.default_rng(0))
     counts, layers = {c.name: c for c in count_model(model, (1, 32, 32))}, dict(zip(model.names, model.layers))
-    truth = {name: (counts[name].params, {"bias forgotten": counts[name].params - layers[name].b.size})
+    truth = {name: (counts[name].params, {N_("bias forgotten"): counts[name].params - layers[name].b.size})
              for name in MODERN_TABLE}
     c3 = count_layer(layers["C3"]._replace(connections=C3_TABLE), (6, 14, 14)).params
     rbf = count_layer(RBF(np.broadcast_to(0.0, (10, 84))), (84,)).params
-    truth["C3"][1]["C3 counted with LeNet-5's connection table (here every C3 map reads all 6 maps)"] = c3
-    truth["OUTPUT"][1]["the output counted as LeNet-5's RBF (here a dense 84 -> 10 layer with a bias)"] = rbf
+    truth["C3"][1][N_("C3 counted with LeNet-5's connection table (here every C3 map reads all 6 maps)")] = c3
+    truth["OUTPUT"][1][N_("the output counted as LeNet-5's RBF (here a dense 84 -> 10 layer with a bias)")] = rbf
     if {name: t[0] for name, t in truth.items()} != MODERN_TABLE:
         raise GraderBug(f"the reference modern LeNet counts {truth} disagree with seed 000's table")
     return truth
@@ -284,11 +285,11 @@ def modern_truth():
 def macs_variants(in_maps, out_maps, kernel, out_size):
     want = conv_count(in_maps, out_maps, kernel, out_size).macs
     (kh, kw), (oh, ow) = pair(kernel), pair(out_size)
-    return want, {"multiply-accumulates including the bias (biases are additions, not MACs)": want + out_maps * oh * ow,
-                  "input maps not counted (each output value reads kh*kw*in_maps inputs)": want // in_maps,
-                  "kernel counted as square (kh * kh)": conv_count(in_maps, out_maps, (kh, kh), out_size).macs,
-                  "kernel counted as square (kw * kw)": conv_count(in_maps, out_maps, (kw, kw), out_size).macs,
-                  "the output size counted on one axis only": want // ow}
+    return want, {N_("multiply-accumulates including the bias (biases are additions, not MACs)"): want + out_maps * oh * ow,
+                  N_("input maps not counted (each output value reads kh*kw*in_maps inputs)"): want // in_maps,
+                  N_("kernel counted as square (kh * kh)"): conv_count(in_maps, out_maps, (kh, kh), out_size).macs,
+                  N_("kernel counted as square (kw * kw)"): conv_count(in_maps, out_maps, (kw, kw), out_size).macs,
+                  N_("the output size counted on one axis only"): want // ow}
 
 
 def macs_truth(layers):
@@ -302,7 +303,7 @@ def macs_truth(layers):
 def memory_truth(layers):
     """layers: (maps, out_size) pairs whose activations are summed."""
     want = sum(conv_count(1, maps, 1, out_size).activations for maps, out_size in layers)
-    slips = {"only one map counted": sum(int(np.prod(pair(o))) for _, o in layers),
-             "out_size counted on one axis only": sum(m * pair(o)[0] for m, o in layers)}
+    slips = {N_("only one map counted"): sum(int(np.prod(pair(o))) for _, o in layers),
+             N_("out_size counted on one axis only"): sum(m * pair(o)[0] for m, o in layers)}
     return Case("activation_memory", tuple(((m, o), {}) for m, o in layers),
                 " + ".join(f"{m} maps of {o}" for m, o in layers), want, slips)

@@ -7,6 +7,7 @@ a second witness where there is one), puts the case to the submission and compar
 
 import numpy as np
 
+from grader.grading.lang import N_
 from grader.grading.checking import check
 from grader.exercises.exercise2.mistakes import (activation_mistakes, avg_mistakes, max_mistakes, subsample_mistakes,
                                                upsample_mistakes)
@@ -14,6 +15,7 @@ from grader.exercises.exercise2.truth import (TILT, away_from_zero, distinct_val
                                             tied_values, truth_activation, truth_avg, truth_max, truth_subsample,
                                             truth_upsample)
 from grader.grading.compare import expect_array, expect_tuple
+from grader.grading.lang import _
 
 
 # ---------------------------------------------------------------- upsample
@@ -88,7 +90,8 @@ def max_case(submission, rng, size, values, rest=(0, 0), **ranges):
     delta, x = rng.standard_normal(shape), off_diagonal(rng, values(rng, input_shape(shape, size, rest)), size)
     want = truth_max(delta, x, size)
     got = submission.call("max_pool_backward", delta, x, size)
-    expect_array(got, want, case=shapes(shape, size) + f", x {x.shape}", variants=max_mistakes(delta, x, size))
+    expect_array(got, want, case=shapes(shape, size) + _(", x {x}").format(x=x.shape),
+                 variants=max_mistakes(delta, x, size))
 
 
 @check("max_pool_backward: one map, size 2, distinct values", points=2)
@@ -148,12 +151,12 @@ def subsample_case(submission, rng, output, size, **ranges):
     shape = draw_shape(rng, size, **ranges)
     delta, x = rng.standard_normal(shape), rng.standard_normal(input_shape(shape, size))
     coef = rng.choice([-1.0, 1.0], size=shape[1]) * rng.uniform(0.5, 2.0, size=shape[1])
-    case = shapes(shape, size) + f", x {x.shape}, coef {coef.shape}"
+    case = shapes(shape, size) + _(", x {x}, coef {coef}").format(x=x.shape, coef=coef.shape)
     k = OUTPUTS.index(output)
     want = truth_subsample(delta, x, coef, size)[k]
     got = expect_tuple(submission.call("subsample_backward", delta, x, coef, size), 3, case=case,
                        names="dx, dcoef, dbias")[k]
-    expect_array(got, want, case=f"{case}: {output}", variants=subsample_mistakes(delta, x, coef, size)[k])
+    expect_array(got, want, case=_("{case}: {part}").format(case=case, part=output), variants=subsample_mistakes(delta, x, coef, size)[k])
 
 
 @check("subsample_backward: dx, one map, size 2", points=2)
@@ -196,7 +199,8 @@ def activation_case(submission, rng, kind, z):
     da = rng.standard_normal(z.shape)
     want = truth_activation(da, z, kind)
     got = submission.call("activation_backward", da, z, kind)
-    expect_array(got, want, case=f"{kind}, da and z {z.shape}", variants=activation_mistakes(da, z, kind))
+    expect_array(got, want, case=_("{kind}, da and z {shape}").format(kind=kind, shape=z.shape),
+                 variants=activation_mistakes(da, z, kind))
 
 
 def maps_shape(rng):
@@ -249,9 +253,10 @@ def test_activation_relu_at_zero(submission, rng):
     z = away_from_zero(rng, shape, zeros=max(1, int(np.prod(shape)) // 4))
     da = rng.standard_normal(z.shape)
     variants = activation_mistakes(da, z, "relu", first={
-        "relu'(0) taken as 1 (this course's convention is relu'(0) = 0)": lambda: da * (z >= 0)})
+        N_("relu'(0) taken as 1 (this course's convention is relu'(0) = 0)"): lambda: da * (z >= 0)})
     at = np.where(z == 0, -TILT, z)  # the convention relu'(0) = 0 is relu's slope just left of 0
     want = truth_activation(da, at, "relu", witness_z=z)
     got = submission.call("activation_backward", da, z, "relu")
-    expect_array(got, want, case=f"relu, da and z {z.shape} ({int((z == 0).sum())} entries of z are exactly 0)",
+    expect_array(got, want, case=_("relu, da and z {shape} ({count} entries of z are exactly 0)").format(
+                     shape=z.shape, count=int((z == 0).sum())),
                  variants=variants)

@@ -9,6 +9,7 @@ from grader.exercises.exercise2.truth import blocks, numeric_max, numeric_subsam
 from grader.grading.memo import remembered
 from reference.activation import activation_forward
 from reference.pool import avg_pool_forward, max_pool_forward
+from grader.grading.lang import N_
 from grader.grading.variants import Variants
 
 
@@ -17,27 +18,27 @@ from grader.grading.variants import Variants
 def upsample_mistakes(delta, size):
     rows, cols = (lambda: np.repeat(delta, size, axis=2)), (lambda: np.repeat(delta, size, axis=3))
     return Variants({
-        "np.repeat along the rows only (repeat along both axes 2 and 3)": rows,
-        "np.repeat along the columns only (repeat along both axes 2 and 3)": cols,
-        "np.tile instead of np.repeat: the blocks are wrong (each entry must fill its own size x size block)":
+        N_("np.repeat along the rows only (repeat along both axes 2 and 3)"): rows,
+        N_("np.repeat along the columns only (repeat along both axes 2 and 3)"): cols,
+        N_("np.tile instead of np.repeat: the blocks are wrong (each entry must fill its own size x size block)"):
             lambda: np.tile(delta, (1, 1, size, size)),
-        "np.repeat on one axis but np.tile on the other: the blocks are wrong":
+        N_("np.repeat on one axis but np.tile on the other: the blocks are wrong"):
             lambda: np.tile(rows(), (1, 1, 1, size)),
-        "np.tile on one axis but np.repeat on the other: the blocks are wrong":
+        N_("np.tile on one axis but np.repeat on the other: the blocks are wrong"):
             lambda: np.tile(cols(), (1, 1, size, 1)),
-        "divided by size² (that is avg_pool_backward; upsample only copies)": lambda: blocks(delta, size) / size ** 2,
+        N_("divided by size² (that is avg_pool_backward; upsample only copies)"): lambda: blocks(delta, size) / size ** 2,
     })
 
 
 @remembered
 def avg_mistakes(delta, size):
     return Variants({
-        "average pooling without the 1/(m·n) factor (the plain upsample; divide by size²)":
+        N_("average pooling without the 1/(m·n) factor (the plain upsample; divide by size²)"):
             lambda: blocks(delta, size),
-        "divided by size instead of size² (each entry of an m x n window gets delta / (m·n))":
+        N_("divided by size instead of size² (each entry of an m x n window gets delta / (m·n))"):
             lambda: blocks(delta, size) / size,
-        "np.tile instead of np.repeat: the blocks are wrong": lambda: np.tile(delta, (1, 1, size, size)) / size ** 2,
-        "np.repeat along one axis only": lambda: np.repeat(delta, size, axis=2) / size ** 2,
+        N_("np.tile instead of np.repeat: the blocks are wrong"): lambda: np.tile(delta, (1, 1, size, size)) / size ** 2,
+        N_("np.repeat along one axis only"): lambda: np.repeat(delta, size, axis=2) / size ** 2,
     })
 
 
@@ -65,7 +66,7 @@ def max_mistakes(delta, x, size):
     return Variants({
         **{mistake: (lambda build=build: grown(build(), x.shape))
            for mistake, build in max_builders(delta, tiled, size).items()},
-        "dx covers only the full windows (it has x's shape: the rows/columns past the last window get 0)":
+        N_("dx covers only the full windows (it has x's shape: the rows/columns past the last window get 0)"):
             lambda: truth_max(delta, tiled, size),
     })
 
@@ -78,18 +79,18 @@ def max_builders(delta, x, size):
 
     flip = (Ellipsis, slice(None, None, -1), slice(None, None, -1))  # reverses row-major order in each window
     return {
-        "gradient sent to every tied maximum (only the first maximum in row-major order gets it)":
+        N_("gradient sent to every tied maximum (only the first maximum in row-major order gets it)"):
             lambda: blocks(delta, size) * tied()[0],
-        "ties routed to the last maximum (the first maximum in row-major order gets the gradient)":
+        N_("ties routed to the last maximum (the first maximum in row-major order gets the gradient)"):
             lambda: numeric_max(delta[flip], x[flip], size)[flip],
-        "ties routed to the first maximum in column-major order (the first in row-major order gets the gradient)":
+        N_("ties routed to the first maximum in column-major order (the first in row-major order gets the gradient)"):
             lambda: window_transposed(numeric_max(delta, window_transposed(x, size), size), size),
-        "gradient split between tied maxima (only the first maximum in row-major order gets it)":
+        N_("gradient split between tied maxima (only the first maximum in row-major order gets it)"):
             lambda: blocks(delta, size) * tied()[0] / tied()[1],
-        "the row and column of the maximum inside its window were swapped (divmod of the argmax index the wrong "
-        "way round: row = idx // size, column = idx % size)": lambda: window_transposed(truth_max(delta, x, size), size),
-        "delta copied to every position of the window (route it to the maximum only)": lambda: blocks(delta, size),
-        "the average-pooling gradient (route delta to the maximum, don't spread it)":
+        N_("the row and column of the maximum inside its window were swapped (divmod of the argmax index the wrong "
+        "way round: row = idx // size, column = idx % size)"): lambda: window_transposed(truth_max(delta, x, size), size),
+        N_("delta copied to every position of the window (route it to the maximum only)"): lambda: blocks(delta, size),
+        N_("the average-pooling gradient (route delta to the maximum, don't spread it)"):
             lambda: blocks(delta, size) / size ** 2,
     }
 
@@ -109,27 +110,27 @@ def subsample_mistakes(delta, x, coef, size):
         return np.stack([right(k, i, i + 1) for i in range(n)])
 
     dx = Variants({
-        "delta not multiplied by coef (dx = coef * upsample(delta))": lambda: blocks(delta, size),
-        "divided by size² as in average pooling (the S-layer sums its window: dx = coef * upsample(delta))":
+        N_("delta not multiplied by coef (dx = coef * upsample(delta))"): lambda: blocks(delta, size),
+        N_("divided by size² as in average pooling (the S-layer sums its window: dx = coef * upsample(delta))"):
             lambda: c * blocks(delta, size) / size ** 2,
-        "np.tile instead of np.repeat: the blocks are wrong": lambda: c * np.tile(delta, (1, 1, size, size)),
+        N_("np.tile instead of np.repeat: the blocks are wrong"): lambda: c * np.tile(delta, (1, 1, size, size)),
     })
     dcoef = Variants({
-        "dcoef does not use the window sums (dcoef = sum of delta * window_sum(x))": lambda: right(2),
-        "dcoef uses the window mean instead of the window sum": lambda: right(1) / size ** 2,
-        "dcoef not summed over the batch": lambda: each(1),
-        "dcoef not summed over positions": lambda: weighted().sum(axis=0),
-        "dcoef uses the layer's output z instead of the window sum of its input x": lambda: right(1) * coef,
-        f"dcoef averaged over the batch instead of summed (divided by N = {n})":
+        N_("dcoef does not use the window sums (dcoef = sum of delta * window_sum(x))"): lambda: right(2),
+        N_("dcoef uses the window mean instead of the window sum"): lambda: right(1) / size ** 2,
+        N_("dcoef not summed over the batch"): lambda: each(1),
+        N_("dcoef not summed over positions"): lambda: weighted().sum(axis=0),
+        N_("dcoef uses the layer's output z instead of the window sum of its input x"): lambda: right(1) * coef,
+        N_("dcoef averaged over the batch instead of summed (divided by N = {n})", n=n):
             lambda: right(1) / n if n > 1 else None,
     })
     dbias = Variants({
-        "dbias not summed over the batch (sum delta over batch and positions)": lambda: each(2),
-        "dbias not summed over positions (sum delta over batch and positions)": lambda: delta.sum(axis=0),
-        "dbias averaged instead of summed": lambda: right(2) / (n * ho * wo),
-        "dbias from the first example only (sum over the batch too)": lambda: right(2, 0, 1),
-        "dbias multiplied by coef (z = coef * sum + bias: dz/dbias = 1)": lambda: right(2) * coef,
-        f"dbias averaged over the batch instead of summed (divided by N = {n})":
+        N_("dbias not summed over the batch (sum delta over batch and positions)"): lambda: each(2),
+        N_("dbias not summed over positions (sum delta over batch and positions)"): lambda: delta.sum(axis=0),
+        N_("dbias averaged instead of summed"): lambda: right(2) / (n * ho * wo),
+        N_("dbias from the first example only (sum over the batch too)"): lambda: right(2, 0, 1),
+        N_("dbias multiplied by coef (z = coef * sum + bias: dz/dbias = 1)"): lambda: right(2) * coef,
+        N_("dbias averaged over the batch instead of summed (divided by N = {n})", n=n):
             lambda: right(2) / n if n > 1 else None,
     })
     return dx, dcoef, dbias
@@ -148,29 +149,29 @@ def activation_mistakes(da, z, kind, first=None):
         return slope(2 * z / 3, "tanh")
 
     own = {
-        "sigmoid": {"the formula a(1 - a) applied to z (it needs a = sigmoid(z))": lambda: da * z * (1 - z),
-                    "returned da * a (that is the activation, not its derivative)": lambda: da * a()},
-        "tanh": {"the formula 1 - a² applied to z (it needs a = tanh(z))": lambda: da * (1 - z ** 2),
-                 "1 - tanh(z) instead of 1 - tanh(z)²": lambda: da * (1 - a())},
-        "relu": {"relu' taken as 1 everywhere (it is 0 where z < 0)": lambda: da,
-                 "multiplied by relu(z) instead of relu'(z)": lambda: da * a()},
+        "sigmoid": {N_("the formula a(1 - a) applied to z (it needs a = sigmoid(z))"): lambda: da * z * (1 - z),
+                    N_("returned da * a (that is the activation, not its derivative)"): lambda: da * a()},
+        "tanh": {N_("the formula 1 - a² applied to z (it needs a = tanh(z))"): lambda: da * (1 - z ** 2),
+                 N_("1 - tanh(z) instead of 1 - tanh(z)²"): lambda: da * (1 - a())},
+        "relu": {N_("relu' taken as 1 everywhere (it is 0 where z < 0)"): lambda: da,
+                 N_("multiplied by relu(z) instead of relu'(z)"): lambda: da * a()},
         "lenet_tanh": {
-            "the lenet_tanh derivative is missing the factors 1.7159 and 2/3 "
-            "(d/dz 1.7159 tanh(2z/3) = 1.7159 * 2/3 * (1 - tanh²(2z/3)))": lambda: da * tanh_slope(),
-            "the lenet_tanh derivative is missing the factor 2/3 (chain rule through 2z/3)":
+            N_("the lenet_tanh derivative is missing the factors 1.7159 and 2/3 "
+            "(d/dz 1.7159 tanh(2z/3) = 1.7159 * 2/3 * (1 - tanh²(2z/3)))"): lambda: da * tanh_slope(),
+            N_("the lenet_tanh derivative is missing the factor 2/3 (chain rule through 2z/3)"):
                 lambda: da * 1.7159 * tanh_slope(),
-            "the lenet_tanh derivative is missing the factor 1.7159": lambda: da * (2 / 3) * tanh_slope(),
-            "plain tanh's derivative 1 - a² with a = lenet_tanh(z) (the scale factors change it)":
+            N_("the lenet_tanh derivative is missing the factor 1.7159"): lambda: da * (2 / 3) * tanh_slope(),
+            N_("plain tanh's derivative 1 - a² with a = lenet_tanh(z) (the scale factors change it)"):
                 lambda: da * (1 - a() ** 2),
-            "the derivative of tanh(z), not of 1.7159 tanh(2z/3)": lambda: da * slope(z, "tanh"),
+            N_("the derivative of tanh(z), not of 1.7159 tanh(2z/3)"): lambda: da * slope(z, "tanh"),
         },
     }
     return Variants({
         **(first or {}),
         **own[kind],
-        "sigma' taken of the activation a = sigma(z) instead of the pre-activation z":
+        N_("sigma' taken of the activation a = sigma(z) instead of the pre-activation z"):
             lambda: da * slope(a(), kind),
-        "not multiplied by da (delta = da * sigma'(z))": lambda: slope(z, kind),
+        N_("not multiplied by da (delta = da * sigma'(z))"): lambda: slope(z, kind),
     })
 
 

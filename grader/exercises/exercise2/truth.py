@@ -14,6 +14,7 @@ checks that), and without the reference backward passes the numerical truth stan
 import numpy as np
 
 from grader.grading.compare import witnesses_agree
+from grader.grading.lang import _
 from grader.grading.numeric import batched_vjp, elementwise_derivative
 from reference.activation import activation_forward
 from reference.pool import avg_pool_forward, max_pool_forward, subsample_forward
@@ -70,7 +71,7 @@ def tied_values(rng, shape, levels=3, size=None):
 
 
 def shapes(shape, size):
-    return f"delta {shape}, size {size}"
+    return _("delta {delta}, size {size}").format(delta=shape, size=size)
 
 
 # ---------------------------------------------------------------- truth

@@ -11,6 +11,7 @@ import numpy as np
 
 from grader.grading.checking import check
 from grader.grading.compare import expect_array
+from grader.grading.lang import _
 from grader.exercises.convolution import conv_dx, conv_out, conv_sizes
 from grader.exercises.exercise3.mistakes import conv_dx_variants, full_convolve_variants, rot180_variants
 from grader.exercises.exercise3.truth import full_convolve_2d, rotated_kernel
@@ -18,13 +19,14 @@ from grader.exercises.exercise3.truth import full_convolve_2d, rotated_kernel
 
 def _expect_rot180(submission, kernel):
     got = submission.call("rot180", kernel)
-    expect_array(got, rotated_kernel(kernel), case=f"kernel {kernel.shape}", variants=rot180_variants(kernel))
+    expect_array(got, rotated_kernel(kernel), case=_("kernel {shape}").format(shape=kernel.shape),
+                 variants=rot180_variants(kernel))
 
 
 def _expect_full_convolve(submission, delta, kernel):
     got = submission.call("full_convolve", delta, kernel)
-    expect_array(got, full_convolve_2d(delta, kernel), case=f"delta {delta.shape}, kernel {kernel.shape}",
-                 variants=full_convolve_variants(delta, kernel))
+    case = _("delta {delta}, kernel {kernel}").format(delta=delta.shape, kernel=kernel.shape)
+    expect_array(got, full_convolve_2d(delta, kernel), case=case, variants=full_convolve_variants(delta, kernel))
 
 
 def _expect_dx(submission, rng, *, n, c, f, kernel, stride=1, padding=0, size, give_size=False):
@@ -38,8 +40,9 @@ def _expect_dx(submission, rng, *, n, c, f, kernel, stride=1, padding=0, size, g
     options.update({"input_size": input_size} if give_size else {})
     want = conv_dx(delta, w, stride=stride, padding=padding, input_size=input_size)
     got = submission.call("conv_backward_input", delta, w, **options)
-    case = f"delta {delta.shape}, w {w.shape}, stride {stride}, padding {padding}"
-    case += f", input_size {input_size}" if give_size else ""
+    case = _("delta {delta}, w {w}, stride {stride}, padding {padding}").format(
+        delta=delta.shape, w=w.shape, stride=stride, padding=padding)
+    case += _(", input_size {size}").format(size=input_size) if give_size else ""
     expect_array(got, want, case=case, variants=conv_dx_variants(delta, w, stride, padding, input_size))
 
 

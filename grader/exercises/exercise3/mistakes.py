@@ -15,8 +15,13 @@ import numpy as np
 
 from grader.exercises.convolution import pad, ref_dx, rot, skip
 from grader.grading.memo import remembered
+from grader.grading.lang import N_
 from grader.grading.variants import Variants
 from reference.conv import conv2d_forward
+
+
+# a mistake's answer fitted to no size at all: its name is the mistake's plus this (lang.N_'s field `said`)
+WRONG_SIZE = N_("{said} (so the result has the wrong size)", said="")
 
 
 @remembered
@@ -24,14 +29,14 @@ def rot180_variants(kernel):
     """Wrong rotations of a kernel (..., KH, KW)."""
     deep = kernel.ndim > 2
     return Variants({
-        "the kernel was returned unchanged, not rotated": lambda: kernel,
-        "only the rows were flipped (upside down), not rotated by 180°": lambda: kernel[..., ::-1, :],
-        "only the columns were flipped (left-right), not rotated by 180°": lambda: kernel[..., :, ::-1],
-        "the kernel was transposed, not rotated by 180°": lambda: np.swapaxes(kernel, -1, -2),
-        "rotated by 90°, not 180°": lambda: np.rot90(kernel, 1, axes=(-2, -1)),
-        "rotated by 270°, not 180°": lambda: np.rot90(kernel, -1, axes=(-2, -1)),
-        "every axis was flipped (np.flip without axis=(-2, -1))": skip(deep, lambda: np.flip(kernel)),
-        "the first two axes were rotated (np.rot90 needs axes=(-2, -1))": skip(deep, lambda: np.rot90(kernel, 2)),
+        N_("the kernel was returned unchanged, not rotated"): lambda: kernel,
+        N_("only the rows were flipped (upside down), not rotated by 180°"): lambda: kernel[..., ::-1, :],
+        N_("only the columns were flipped (left-right), not rotated by 180°"): lambda: kernel[..., :, ::-1],
+        N_("the kernel was transposed, not rotated by 180°"): lambda: np.swapaxes(kernel, -1, -2),
+        N_("rotated by 90°, not 180°"): lambda: np.rot90(kernel, 1, axes=(-2, -1)),
+        N_("rotated by 270°, not 180°"): lambda: np.rot90(kernel, -1, axes=(-2, -1)),
+        N_("every axis was flipped (np.flip without axis=(-2, -1))"): skip(deep, lambda: np.flip(kernel)),
+        N_("the first two axes were rotated (np.rot90 needs axes=(-2, -1))"): skip(deep, lambda: np.rot90(kernel, 2)),
     })
 
 
@@ -49,13 +54,13 @@ def full_convolve_variants(delta, kernel):
     padded = np.pad(delta, [(kh - 1,) * 2, (kw - 1,) * 2])  # what the right answer correlates
 
     return Variants({
-        "the kernel was not rotated by 180° (that is a correlation, not a convolution)": lambda: full(rot(kernel)),
-        "the kernel was flipped along the rows only, not rotated by 180°": lambda: full(kernel[:, ::-1]),
-        "the kernel was flipped along the columns only, not rotated by 180°": lambda: full(kernel[::-1, :]),
-        "the kernel was transposed, not rotated by 180°":
+        N_("the kernel was not rotated by 180° (that is a correlation, not a convolution)"): lambda: full(rot(kernel)),
+        N_("the kernel was flipped along the rows only, not rotated by 180°"): lambda: full(kernel[:, ::-1]),
+        N_("the kernel was flipped along the columns only, not rotated by 180°"): lambda: full(kernel[::-1, :]),
+        N_("the kernel was transposed, not rotated by 180°"):
             skip(padded.shape[0] >= kw and padded.shape[1] >= kh, lambda: corr(padded, kernel.T)),
-        "delta was padded with k zeros on each side instead of k-1": lambda: pad(full(kernel), 1),
-        "delta was not padded (a valid convolution, not a full one)":
+        N_("delta was padded with k zeros on each side instead of k-1"): lambda: pad(full(kernel), 1),
+        N_("delta was not padded (a valid convolution, not a full one)"):
             skip(h >= kh and w >= kw, lambda: corr(delta, rot(kernel))),
     })
 
@@ -90,7 +95,7 @@ def conv_dx_variants(delta, w, stride, padding, input_size):
     def fit(r, size=input_size, crop=p, **kwargs):
         """Both ways a student finishes without input_size: fit to the natural size, or return r cropped."""
         if size is None:
-            return {"": _fit(r, crop, plain, **kwargs), " (so the result has the wrong size)": _fit(r, crop, None)}
+            return {"": _fit(r, crop, plain, **kwargs), WRONG_SIZE: _fit(r, crop, None)}
         return _fit(r, crop, size, **kwargs)
 
     memo = {}
@@ -115,44 +120,45 @@ def conv_dx_variants(delta, w, stride, padding, input_size):
     grow = input_size is not None and (input_size[0] + 2 * p > natural[0] or input_size[1] + 2 * p > natural[1])
     no_crop = (input_size[0] + 2 * p, input_size[1] + 2 * p) if input_size is not None else None
     return Variants({
-        "the kernel was not rotated by 180°": lambda: fit(full(delta, rot(w))),
-        "the kernel was flipped along one axis only (rows), not rotated by 180°":
+        N_("the kernel was not rotated by 180°"): lambda: fit(full(delta, rot(w))),
+        N_("the kernel was flipped along one axis only (rows), not rotated by 180°"):
             lambda: fit(full(delta, w[..., :, ::-1])),
-        "the kernel was flipped along one axis only (columns), not rotated by 180°":
+        N_("the kernel was flipped along one axis only (columns), not rotated by 180°"):
             lambda: fit(full(delta, w[..., ::-1, :])),
-        "the kernel was transposed, not rotated by 180°":
+        N_("the kernel was transposed, not rotated by 180°"):
             skip(kh == kw, lambda: fit(full(delta, rot(np.swapaxes(w, -1, -2))))),
-        "the kernel was rotated over its first two axes (np.rot90 needs axes=(-2, -1))":
+        N_("the kernel was rotated over its first two axes (np.rot90 needs axes=(-2, -1))"):
             skip(f > 1 or c > 1, lambda: fit(full(delta, rot(w[::-1, ::-1])))),
-        "the channel axes were not swapped: w must be read as w[f, c] (transpose F and C)":
+        N_("the channel axes were not swapped: w must be read as w[f, c] (transpose F and C)"):
             skip(f == c and f > 1, lambda: fit(full(delta, w.transpose(1, 0, 2, 3)))),
-        "only the last kernel counts: the contributions of the F kernels were overwritten, not summed":
+        N_("only the last kernel counts: the contributions of the F kernels were overwritten, not summed"):
             skip(f > 1, lambda: fit(full(delta[:, -1:], w[-1:]))),
-        "input map c took its gradient from kernel c only (depthwise): sum the contributions w[f, c] of all "
-        "F kernels": skip(f == c and f > 1, lambda: fit(np.concatenate(
+        N_("input map c took its gradient from kernel c only (depthwise): sum the contributions w[f, c] of all "
+           "F kernels"): skip(f == c and f > 1, lambda: fit(np.concatenate(
             [full(delta[:, [m]], w[[m]][:, [m]]) for m in range(c)], axis=1))),
-        "the full convolution was padded with k zeros instead of k-1": lambda: fit(pad(right(), 1)),
-        f"stride {s}: the s-1 zeros between residual entries are missing":
+        N_("the full convolution was padded with k zeros instead of k-1"): lambda: fit(pad(right(), 1)),
+        N_("stride {s}: the s-1 zeros between residual entries are missing", s=s):
             skip(s > 1, lambda: fit(full(delta, w, 1))),
-        f"stride {s}: {s} zero{'s' if s > 1 else ''} put between residual entries instead of s-1 = {s - 1}":
+        (N_("stride {s}: {s} zeros put between residual entries instead of s-1 = {less}", s=s, less=s - 1) if s > 1
+         else N_("stride {s}: {s} zero put between residual entries instead of s-1 = {less}", s=s, less=s - 1)):
             lambda: fit(full(delta, w, s + 1)),
-        f"stride {s}: the zeros were put after each residual entry instead of between entries":
+        N_("stride {s}: the zeros were put after each residual entry instead of between entries", s=s):
             skip(s > 1, lambda: _fit(pad(right(), 0, s - 1), p, None)),  # shows only if not fitted to size
-        f"stride {s}: the zeros were put before each residual entry instead of between entries":
+        N_("stride {s}: the zeros were put before each residual entry instead of between entries", s=s):
             skip(s > 1, lambda: fit(pad(right(), s - 1, 0))),
-        f"padding {p} was not cropped from the result": skip(p > 0, lambda: _fit(right(), 0, no_crop)),
-        f"padding {p} was cropped only at the top and left":
+        N_("padding {p} was not cropped from the result", p=p): skip(p > 0, lambda: _fit(right(), 0, no_crop)),
+        N_("padding {p} was cropped only at the top and left", p=p):
             skip(p > 0, lambda: _fit(right(), 0, no_crop)[..., p:, p:]),
-        "the padding crop a[..., p:-p, p:-p] is empty when padding is 0 (crop with a[..., p:p+H, p:p+W])":
+        N_("the padding crop a[..., p:-p, p:-p] is empty when padding is 0 (crop with a[..., p:p+H, p:p+W])"):
             skip(p == 0, lambda: np.zeros((delta.shape[0], c, 0, 0))),
-        f"the padding crop was hard-coded to 1 (crop padding = {p} from each side)":
+        N_("the padding crop was hard-coded to 1 (crop padding = {p} from each side)", p=p):
             skip(p != 1 and min(size) + 2 * p > 2, lambda: padded()[..., 1:-1, 1:-1]),
-        f"padding {p} was cropped only at the bottom/right, as if the input were already padded "
-        f"(crop it from both sides)": skip(p > 0, lambda: padded()[..., :size[0], :size[1]]),
-        f"stride {s}: the stride was also applied to the kernel offset (the window starts at i*s and reads "
-        f"rows i*s + p, not i*s + p*s)": skip(s > 1 and max(kh, kw) > 1, lambda: _fit(dilated_kernel(), p, size)),
-        "input_size was ignored (the rows/columns the forward pass never read must be zeros)":
+        N_("padding {p} was cropped only at the bottom/right, as if the input were already padded "
+           "(crop it from both sides)", p=p): skip(p > 0, lambda: padded()[..., :size[0], :size[1]]),
+        N_("stride {s}: the stride was also applied to the kernel offset (the window starts at i*s and reads "
+           "rows i*s + p, not i*s + p*s)", s=s): skip(s > 1 and max(kh, kw) > 1, lambda: _fit(dilated_kernel(), p, size)),
+        N_("input_size was ignored (the rows/columns the forward pass never read must be zeros)"):
             skip(grow, lambda: _fit(right(), p, None)),
-        "the rows/columns the forward pass never read were put at the top/left instead of the bottom/right":
+        N_("the rows/columns the forward pass never read were put at the top/left instead of the bottom/right"):
             skip(grow, lambda: fit(right(), at_end=False)),
     })

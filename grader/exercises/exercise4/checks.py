@@ -11,6 +11,7 @@ import numpy as np
 
 from grader.grading.checking import check
 from grader.grading.compare import expect_array
+from grader.grading.lang import _
 from grader.exercises.convolution import conv_db, conv_dw, conv_out, conv_sizes
 from grader.exercises.exercise4.mistakes import conv_db_variants, conv_dw_variants
 
@@ -25,14 +26,15 @@ def _expect_dw(submission, rng, *, n, c, f, kernel, stride=1, padding=0, size, a
     options.update({"padding": padding} if padding else {})
     want = conv_dw(delta, a_prev, kernel_size, stride=stride, padding=padding)
     got = submission.call("conv_backward_weights", delta, a_prev, kernel_size, **options)
-    case = (f"delta {delta.shape}, a_prev {a_prev.shape}, kernel_size {kernel_size}, stride {stride}, "
-            f"padding {padding}")
+    case = _("delta {delta}, a_prev {a_prev}, kernel_size {kernel_size}, stride {stride}, padding {padding}").format(
+        delta=delta.shape, a_prev=a_prev.shape, kernel_size=kernel_size, stride=stride, padding=padding)
     expect_array(got, want, case=case, variants=conv_dw_variants(delta, a_prev, (kh, kw), stride, padding))
 
 
 def _expect_db(submission, delta):
     got = submission.call("conv_backward_bias", delta)
-    expect_array(got, conv_db(delta), case=f"delta {delta.shape}", variants=conv_db_variants(delta))
+    expect_array(got, conv_db(delta), case=_("delta {delta}").format(delta=delta.shape),
+                 variants=conv_db_variants(delta))
 
 
 def _side(rng, lo, hi):

@@ -8,6 +8,7 @@ import numpy as np
 
 from grader.exercises.convolution import conv_db, pad, ref_dw, rot, skip
 from grader.grading.memo import remembered
+from grader.grading.lang import N_
 from grader.grading.variants import Variants
 
 
@@ -33,39 +34,40 @@ def conv_dw_variants(delta, a_prev, kernel, stride, padding):
         return ref_dw(delta, big[..., :reach[0], :reach[1]], kd, s)[..., ::s, ::s]
 
     return Variants({
-        "the result is rotated by 180° (correlate the padded input with the residual, do not rotate)":
+        N_("the result is rotated by 180° (correlate the padded input with the residual, do not rotate)"):
             lambda: rot(right()),
-        "the residual was rotated by 180° (a convolution instead of a correlation)":
+        N_("the residual was rotated by 180° (a convolution instead of a correlation)"):
             lambda: ref_dw(rot(delta), a_prev, kernel, s, p),
-        f"stride {s}: the residual was not dilated (s-1 zeros between its entries are missing)":
+        N_("stride {s}: the residual was not dilated (s-1 zeros between its entries are missing)", s=s):
             skip(s > 1, lambda: ref_dw(delta, a_pad[..., :ho + kh - 1, :wo + kw - 1], kernel, 1)),
-        f"stride {s}: the residual was not dilated (s-1 zeros between its entries are missing), "
-        f"so the result has the wrong size":
+        N_("stride {s}: the residual was not dilated (s-1 zeros between its entries are missing), "
+           "so the result has the wrong size", s=s):
             skip(s > 1 and max(ho, wo) > 1, lambda: ref_dw(delta, a_pad, (a_pad.shape[2] - ho + 1,
                                                                             a_pad.shape[3] - wo + 1), 1)),
-        f"the correlation gives {kh + rh}x{kw + rw} values here (the last rows/columns of the padded input are never "
-        f"read at stride {s}); keep only the first KH x KW = {kh}x{kw}":
+        N_("the correlation gives {big} values here (the last rows/columns of the padded input are never "
+           "read at stride {s}); keep only the first KH x KW = {size}", big=f"{kh + rh}x{kw + rw}", s=s,
+           size=f"{kh}x{kw}"):
             skip(rh > 0 or rw > 0, lambda: ref_dw(delta, a_prev, (kh + rh, kw + rw), s, p)),
-        f"the padding {p} of a_prev was forgotten":
+        N_("the padding {p} of a_prev was forgotten", p=p):
             skip(p > 0, lambda: ref_dw(delta, a_prev, (hk, wk), s) if min(hk, wk) > 0 else  # else: nothing left
                   np.zeros((f, c, max(hk, 0), max(wk, 0)))),
-        f"the padding {p} of a_prev was forgotten (or put only at the bottom/right)":
+        N_("the padding {p} of a_prev was forgotten (or put only at the bottom/right)", p=p):
             skip(p > 0, lambda: ref_dw(delta, pad(a_prev, 0, 2 * p), kernel, s)),
-        f"the padding was hard-coded to 1 (pad a_prev by padding = {p})":
+        N_("the padding was hard-coded to 1 (pad a_prev by padding = {p})", p=p):
             skip(p != 1 and hh + 2 >= (ho - 1) * s + kh and ww + 2 >= (wo - 1) * s + kw,
                   lambda: ref_dw(delta, pad(a_prev, 1)[..., :(ho - 1) * s + kh, :(wo - 1) * s + kw], kernel, s)),
-        f"stride {s}: the stride was also applied to the kernel offset (kernel entry p reads row i*s + p, "
-        f"not i*s + p*s)": skip(s > 1 and max(kh, kw) > 1, lambda: offset_strided()),
-        "not summed over the batch: one gradient per example": skip(n > 1, lambda: np.stack(
+        N_("stride {s}: the stride was also applied to the kernel offset (kernel entry p reads row i*s + p, "
+           "not i*s + p*s)", s=s): skip(s > 1 and max(kh, kw) > 1, lambda: offset_strided()),
+        N_("not summed over the batch: one gradient per example"): skip(n > 1, lambda: np.stack(
             [ref_dw(delta[i:i + 1], a_prev[i:i + 1], kernel, s, p) for i in range(n)])),
-        "not summed over the batch: only the first example counts":
+        N_("not summed over the batch: only the first example counts"):
             skip(n > 1, lambda: ref_dw(delta[:1], a_prev[:1], kernel, s, p)),
-        "not summed over the batch: only the last example counts (overwritten instead of added)":
+        N_("not summed over the batch: only the last example counts (overwritten instead of added)"):
             skip(n > 1, lambda: ref_dw(delta[-1:], a_prev[-1:], kernel, s, p)),
-        f"averaged over the batch instead of summed (divided by N = {n})": skip(n > 1, lambda: right() / n),
-        "a square kernel assumed: KW taken as KH (kernel_size may be a pair (KH, KW))":
+        N_("averaged over the batch instead of summed (divided by N = {n})", n=n): skip(n > 1, lambda: right() / n),
+        N_("a square kernel assumed: KW taken as KH (kernel_size may be a pair (KH, KW))"):
             skip(kh != kw and kh <= kw + rw, lambda: ref_dw(delta, a_pad[..., :(wo - 1) * s + kh], (kh, kh), s)),
-        "the F and C axes are swapped (dw has shape (F, C, KH, KW))":
+        N_("the F and C axes are swapped (dw has shape (F, C, KH, KW))"):
             skip(f > 1 or c > 1, lambda: right().transpose(1, 0, 2, 3)),
     })
 
@@ -75,14 +77,15 @@ def conv_db_variants(delta):
     """Wrong dJ/db: delta (N, F, Ho, Wo); built on the numerical dJ/db of the examples each mistake used."""
     n, _, ho, wo = delta.shape
     return Variants({
-        "not summed over the batch: one row per example": lambda: np.stack([conv_db(d[None]) for d in delta]),
-        "not summed over the batch: only the first example counts": skip(n > 1, lambda: conv_db(delta[:1])),
-        "not summed over the batch: only the last example counts (overwritten instead of added)":
+        N_("not summed over the batch: one row per example"): lambda: np.stack([conv_db(d[None]) for d in delta]),
+        N_("not summed over the batch: only the first example counts"): skip(n > 1, lambda: conv_db(delta[:1])),
+        N_("not summed over the batch: only the last example counts (overwritten instead of added)"):
             skip(n > 1, lambda: conv_db(delta[-1:])),
-        f"averaged over the batch instead of summed (divided by N = {n})": skip(n > 1, lambda: conv_db(delta) / n),
-        "not summed over the positions (only over the batch)": lambda: delta.sum(axis=0),
-        "averaged over the positions instead of summed": lambda: conv_db(delta) / (ho * wo),
-        "averaged over the batch and the positions instead of summed": lambda: conv_db(delta) / (n * ho * wo),
-        "summed over the wrong axes (over the kernels F, not the batch)": lambda: delta.sum(axis=(1, 2, 3)),
-        "summed over the wrong axes (batch and kernels, not the positions)": lambda: delta.sum(axis=(0, 1)),
+        N_("averaged over the batch instead of summed (divided by N = {n})", n=n):
+            skip(n > 1, lambda: conv_db(delta) / n),
+        N_("not summed over the positions (only over the batch)"): lambda: delta.sum(axis=0),
+        N_("averaged over the positions instead of summed"): lambda: conv_db(delta) / (ho * wo),
+        N_("averaged over the batch and the positions instead of summed"): lambda: conv_db(delta) / (n * ho * wo),
+        N_("summed over the wrong axes (over the kernels F, not the batch)"): lambda: delta.sum(axis=(1, 2, 3)),
+        N_("summed over the wrong axes (batch and kernels, not the positions)"): lambda: delta.sum(axis=(0, 1)),
     })

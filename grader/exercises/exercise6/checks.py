@@ -21,7 +21,8 @@ from grader.exercises.exercise6.known import KNOWN
 from grader.exercises.exercise6.mistakes import block_variants, norms_variants
 from grader.exercises.exercise6.truth import NORM_RTOL, PARTS, block_forward, block_truth, stack_norms
 from grader.grading.checking import CheckFailed, check
-from grader.grading.compare import describe, expect_array, expect_int, expect_tuple
+from grader.grading.compare import describe, expect_array, expect_int, expect_tuple, looks_like
+from grader.grading.lang import _
 
 
 def _side(rng, lo, hi):
@@ -59,15 +60,16 @@ def _draw_block(rng, n, c):
 def _expect_block(submission, rng, n, c):
     dout, cache = _draw_block(rng, n, c)
     want = block_truth(dout, cache)
-    case = f"x and dout {dout.shape}, w1 and w2 {cache['w1'].shape}"
+    case = _("x and dout {x}, w1 and w2 {w}").format(x=dout.shape, w=cache["w1"].shape)
     dx, grads = expect_tuple(submission.call("residual_block_backward", dout, cache), 2, case=case,
                              names="dx, grads")
     if not isinstance(grads, dict) or not set(PARTS[1:]) <= set(grads):
-        raise CheckFailed(f"{case}: grads is {describe(grads)}; expected a dict with keys 'w1', 'b1', 'w2', 'b2'")
+        raise CheckFailed(_("{case}: grads is {got}; expected a dict with keys 'w1', 'b1', 'w2', 'b2'").format(
+            case=case, got=describe(grads)))
     variants = block_variants(dout, cache, want)
     for k, part in enumerate(PARTS):
         got = dx if part == "dx" else grads[part]
-        expect_array(got, want[k], case=f"{case}: {part}", variants=variants[part])
+        expect_array(got, want[k], case=_("{case}: {part}").format(case=case, part=part), variants=variants[part])
 
 
 @check("residual_block_backward: one image, one map", points=2)
@@ -105,14 +107,16 @@ def _as_floats(got, case, length):
     if isinstance(got, (list, tuple)) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in got):
         got = np.array(got, dtype=np.float64)
     if not isinstance(got, np.ndarray) or got.ndim != 1:
-        raise CheckFailed(f"{case}: returned {describe(got)}; expected a list of {length} floats")
+        raise CheckFailed(_("{case}: returned {got}; expected a list of {length} floats").format(
+            case=case, got=describe(got), length=length))
     return got
 
 
 def _expect_norms(submission, weights, x, shortcut):
     want = stack_norms(weights, x, shortcut)
-    case = (f"{'residual' if shortcut else 'plain'} stack of {len(weights)} sigmoid layers "
-            f"({x.shape[1]}x{x.shape[1]}), x {x.shape}, shortcut={shortcut}")
+    case = (_("residual stack of {layers} sigmoid layers ({width}x{width}), x {x}, shortcut={shortcut}") if shortcut
+            else _("plain stack of {layers} sigmoid layers ({width}x{width}), x {x}, shortcut={shortcut}")).format(
+        layers=len(weights), width=x.shape[1], x=x.shape, shortcut=shortcut)
     got = _as_floats(submission.call("gradient_norms", weights, x, shortcut=shortcut), case, len(weights))
     expect_array(got, want, case=case, variants=norms_variants(weights, x, shortcut), rtol=NORM_RTOL, atol=0.0)
 
@@ -150,17 +154,19 @@ def _expect_count(got, want, *, case, slips):
 def _expect_convs(got, want, *, case, slips):
     """The submission's list of (in_maps, out_maps, kernel, out_size) against the known list, naming a slip."""
     if not isinstance(got, (list, tuple)) or not all(isinstance(t, (list, tuple)) and len(t) == 4 for t in got):
-        raise CheckFailed(f"{case}: returned {describe(got)}; expected a list of (in_maps, out_maps, kernel, "
-                          f"out_size) tuples")
+        raise CheckFailed(_("{case}: returned {got}; expected a list of (in_maps, out_maps, kernel, out_size) "
+                            "tuples").format(case=case, got=describe(got)))
     got = [tuple(t) for t in got]
     if got == want:
         return
     wrong = next((i for i, (g, w) in enumerate(zip(got, want)) if g != w), min(len(got), len(want)))
-    message = (f"{case}: {len(got)} convolutions, expected {len(want)}; the first difference is at index {wrong}"
-               f" (got {got[wrong] if wrong < len(got) else 'nothing'}, expected "
-               f"{want[wrong] if wrong < len(want) else 'nothing'})")
+    nothing = _("nothing")
+    message = _("{case}: {count} convolutions, expected {want}; the first difference is at index {index} (got {got}, "
+                "expected {expected})").format(case=case, count=len(got), want=len(want), index=wrong,
+                                               got=got[wrong] if wrong < len(got) else nothing,
+                                               expected=want[wrong] if wrong < len(want) else nothing)
     named = [slip for slip, answer in slips.items() if list(answer) == got]
-    raise CheckFailed(message + (f". Looks like: {', or: '.join(named)}." if named else "."))
+    raise CheckFailed(message + _(".") + looks_like(named))
 
 
 def _ask_known(submission, function, depth):
@@ -171,10 +177,10 @@ def _ask_known(submission, function, depth):
 def _ask(submission, function, depth, want, slips):
     got, case = submission.call(function, depth), f"ResNet-{depth}"
     if function == "resnet_convs":
-        _expect_convs(got, want, case=case + ": its convolutions", slips=slips)
+        _expect_convs(got, want, case=_("{case}: its convolutions").format(case=case), slips=slips)
     else:
-        what = "multiply-adds" if function == "resnet_flops" else "parameters"
-        _expect_count(got, want, case=f"{case}: {what} (224x224 image)", slips=slips)
+        what = _("multiply-adds") if function == "resnet_flops" else _("parameters")
+        _expect_count(got, want, case=_("{case}: {what} (224x224 image)").format(case=case, what=what), slips=slips)
 
 
 def _ask_counted(submission, function, depths):

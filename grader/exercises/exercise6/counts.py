@@ -15,20 +15,21 @@ import functools
 import json
 from pathlib import Path
 
+from grader.grading.lang import N_
 from reference.resnet import ConvShape, Residual, count_resnet, resnet_spec
 
 DEPTHS = (18, 34, 50, 101, 152)
 PUBLIC = (18, 50)  # the depths the public checks ask (known.json); the hidden ones ask the others
 FILE = Path(__file__).with_name("known.json")
 
-PROJECTIONS = ("the projection shortcuts are missing (a 1x1 conv with the block's stride, and its batch norm, "
-               "wherever a block changes the number of maps or the size)")
-CONV2_1 = ("conv2_1's projection is missing (a bottleneck's first block changes 64 maps into 256 at stride 1: "
-           "it needs a projection too)")
-STRIDE_3X3 = ("the stride 2 was put in the bottleneck's 3x3 conv (torchvision's v1.5); the paper's bottleneck "
-              "carries it in its first 1x1 conv")
-CONV1 = "conv1 is missing (7x7, stride 2, 3 -> 64 maps, 112x112, and its batch norm)"
-FC = "the fc layer is missing (D x 1000 weights, D = 512 or 2048)"
+PROJECTIONS = (N_("the projection shortcuts are missing (a 1x1 conv with the block's stride, and its batch norm, "
+               "wherever a block changes the number of maps or the size)"))
+CONV2_1 = (N_("conv2_1's projection is missing (a bottleneck's first block changes 64 maps into 256 at stride 1: "
+           "it needs a projection too)"))
+STRIDE_3X3 = (N_("the stride 2 was put in the bottleneck's 3x3 conv (torchvision's v1.5); the paper's bottleneck "
+              "carries it in its first 1x1 conv"))
+CONV1 = N_("conv1 is missing (7x7, stride 2, 3 -> 64 maps, 112x112, and its batch norm)")
+FC = N_("the fc layer is missing (D x 1000 weights, D = 512 or 2048)")
 
 
 def _records(layers):
@@ -103,7 +104,7 @@ def convs_slips(depth: int) -> dict:
         PROJECTIONS: [c for n, c in named if not n.endswith(".proj")],
         CONV2_1: [c for n, c in named if n != "conv2_1.proj"],
         STRIDE_3X3: [c for _, c in named_convs(depth, "3x3")],
-        "each block's projection was listed before the block's convs (list it after them)": [c for _, c in first],
+        N_("each block's projection was listed before the block's convs (list it after them)"): [c for _, c in first],
         CONV1: convs(depth)[1:],
     })
 
@@ -111,13 +112,13 @@ def convs_slips(depth: int) -> dict:
 def flops_slips(depth: int) -> dict:
     convs_rows = [row for row, _ in rows(depth) if row.kind == "conv"]
     return _different(flops(depth), {
-        "the conv biases were counted as multiply-adds ((k*k*C + 1)*F*h*w); a ResNet's convs have no bias":
+        N_("the conv biases were counted as multiply-adds ((k*k*C + 1)*F*h*w); a ResNet's convs have no bias"):
             flops(depth) + sum(f * h * w for f, h, w in (row.output_shape for row in convs_rows)),
         FC: _total(depth, "macs", lambda row: row.kind != "fc"),
         PROJECTIONS: _total(depth, "macs", _not_projection),
         CONV2_1: _total(depth, "macs", _not_conv2_1_projection),
         CONV1: _total(depth, "macs", _not_conv1),
-        "FLOPs counted as 2 x multiply-adds (the paper's FLOPs row counts multiply-adds)": 2 * flops(depth),
+        N_("FLOPs counted as 2 x multiply-adds (the paper's FLOPs row counts multiply-adds)"): 2 * flops(depth),
         STRIDE_3X3: _total(depth, "macs", downsample="3x3"),
     })
 
@@ -126,12 +127,12 @@ def params_slips(depth: int) -> dict:
     maps = sum(row.output_shape[0] for row, _ in rows(depth) if row.kind == "conv")
     norms = _total(depth, "params", lambda row: row.kind == "batchnorm")
     return _different(params(depth), {
-        "the conv biases were counted (a ResNet's convs have none: batch norm's shift replaces them)":
+        N_("the conv biases were counted (a ResNet's convs have none: batch norm's shift replaces them)"):
             params(depth) + maps,
         FC: _total(depth, "params", lambda row: row.kind != "fc"),
-        "the fc layer's 1000 biases are missing": params(depth) - 1000,
-        "batch norm's parameters are missing (2 per map: a scale and a shift)": params(depth) - norms,
-        "batch norm counted with 4 per map (its running mean and variance are statistics, not parameters)":
+        N_("the fc layer's 1000 biases are missing"): params(depth) - 1000,
+        N_("batch norm's parameters are missing (2 per map: a scale and a shift)"): params(depth) - norms,
+        N_("batch norm counted with 4 per map (its running mean and variance are statistics, not parameters)"):
             params(depth) + norms,
         PROJECTIONS: _total(depth, "params", _not_projection),
         CONV2_1: _total(depth, "params", _not_conv2_1_projection),

@@ -15,6 +15,7 @@ from grader.exercises.exercise6.truth import PARTS, block_grads, right_masks, si
 from grader.grading.compare import close_enough
 from grader.grading.memo import remembered
 from grader.grading.numeric import batched_vjp, elementwise_derivative
+from grader.grading.lang import N_
 from grader.grading.variants import Variants
 
 SHORTCUT_FORGOTTEN = ("the shortcut's gradient was forgotten: dx holds the conv path's share only (add delta_s = "
@@ -86,18 +87,18 @@ def norms_variants(weights, x, shortcut):
 
     n, d = np.shape(x)
     return Variants({
-        "the norm of dJ/da^l was taken, not of delta^l = dJ/da^l * sigma'(z^l)":
+        N_("the norm of dJ/da^l was taken, not of delta^l = dJ/da^l * sigma'(z^l)"):
             lambda: _walk(weights, x, shortcut, show_da=True),
-        "going back, the shortcut's identity term was left out (dJ/da^(l-1) = delta^l W^lT + dJ/da^l: the gradient "
-        "also skips the layer)":
+        N_("going back, the shortcut's identity term was left out (dJ/da^(l-1) = delta^l W^lT + dJ/da^l: the gradient "
+        "also skips the layer)"):
             skip(shortcut, lambda: _walk(weights, x, shortcut, skip=None)),
-        "going back, delta^l was added where dJ/da^l belongs (dJ/da^(l-1) = delta^l W^lT + dJ/da^l)":
+        N_("going back, delta^l was added where dJ/da^l belongs (dJ/da^(l-1) = delta^l W^lT + dJ/da^l)"):
             skip(shortcut, lambda: _walk(weights, x, shortcut, skip="delta")),
-        "sigma' was computed as a^l (1 - a^l) from the layer's output; with a shortcut a^l = a^(l-1) + sigma(z^l), "
-        "so use sigma(z^l) (1 - sigma(z^l))": skip(shortcut, lambda: _walk(weights, x, shortcut,
+        N_("sigma' was computed as a^l (1 - a^l) from the layer's output; with a shortcut a^l = a^(l-1) + sigma(z^l), "
+        "so use sigma(z^l) (1 - sigma(z^l))"): skip(shortcut, lambda: _walk(weights, x, shortcut,
                                                                            sigma_from_output=True)),
-        "the list is reversed: index 0 must be the layer nearest the input": lambda: right()[::-1],
-        "squared norms (the sum of squares, without the square root)": lambda: right() ** 2,
-        f"the loss was taken as the mean of a^L (every norm divided by N*D = {n * d}); J is the sum, so dJ/da^L "
-        f"is all ones": lambda: right() / (n * d),
+        N_("the list is reversed: index 0 must be the layer nearest the input"): lambda: right()[::-1],
+        N_("squared norms (the sum of squares, without the square root)"): lambda: right() ** 2,
+        N_("the loss was taken as the mean of a^L (every norm divided by N*D = {count}); J is the sum, so "
+           "dJ/da^L is all ones", count=n * d): lambda: right() / (n * d),
     })

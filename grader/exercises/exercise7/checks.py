@@ -17,6 +17,8 @@ from grader.exercises.exercise7.mistakes import (conv1x1_variants, dilated_dw_va
 from grader.exercises.exercise7.truth import (conv1x1_truth, correlate, dilated_dw_truth, dilated_size,
                                               dilated_truth, matrix_truth, narrow_truth, same_padding_truth,
                                               transpose_truth, wide_truth)
+from grader.grading.lang import _
+from grader.grading.where import sandbox_said
 from grader.grading.checking import CheckFailed, check
 from grader.grading.compare import describe, expect_array, expect_int
 from grader.sandbox.errors import SubmissionRaised
@@ -48,12 +50,14 @@ def _options(**values):
 
 def _expect_narrow(submission, x, w):
     got = submission.call("narrow_convolve", x, w)
-    expect_array(got, narrow_truth(x, w), case=f"x {x.shape}, w {w.shape}", variants=narrow_variants(x, w))
+    expect_array(got, narrow_truth(x, w), case=_("x {x}, w {w}").format(x=x.shape, w=w.shape),
+                 variants=narrow_variants(x, w))
 
 
 def _expect_wide(submission, a, b, case=""):
     got = submission.call("wide_convolve", a, b)
-    expect_array(got, wide_truth(a, b), case=case or f"x {a.shape}, w {b.shape}", variants=wide_variants(a, b))
+    expect_array(got, wide_truth(a, b), case=case or _("x {x}, w {w}").format(x=a.shape, w=b.shape),
+                 variants=wide_variants(a, b))
 
 
 @check("narrow_convolve: rectangular x and kernel", points=2)
@@ -77,8 +81,8 @@ def test_wide_commutes(submission, rng):
     """The kernel first: a wide convolution is symmetric in its arguments (nndl 5-2); a correlation is not."""
     x, w = rng.standard_normal(_two(rng, 4, 6)), rng.standard_normal(_two(rng, 2, 3))
     _expect_wide(submission, x, w)
-    _expect_wide(submission, w, x, case=f"wide_convolve(w, x) with w {w.shape} first, x {x.shape} second "
-                                        f"(a wide convolution commutes)")
+    _expect_wide(submission, w, x, case=_("wide_convolve(w, x) with w {w} first, x {x} second (a wide "
+                                          "convolution commutes)").format(w=w.shape, x=x.shape))
 
 
 @check("wide_convolve: random sizes, square kernel", points=1, hidden=True)
@@ -94,7 +98,8 @@ def _expect_matrix(submission, rng, *, c, f, kernel, size, stride=1, padding=0, 
     """C itself (times=None), or what it does: C @ x.ravel() is the layer's output z (times="x"), C.T @
     delta.ravel() is exercise 3's residual dJ/dx (times="delta"). A C of the wrong shape or dtype shows as such."""
     w, shape = rng.standard_normal((f, c) + tuple(kernel)), (c,) + tuple(size)
-    case = f"w {w.shape}, input_shape {shape}, stride {stride}, padding {padding}"
+    case = _("w {w}, input_shape {shape}, stride {stride}, padding {padding}").format(
+        w=w.shape, shape=shape, stride=stride, padding=padding)
     got = submission.call("conv_as_matrix", w, shape, **_options(stride=stride, padding=padding))
     want = matrix_truth(w, shape, stride, padding)
     if times is None or not isinstance(got, np.ndarray) or got.shape != want.shape or got.dtype != np.float64:
@@ -103,12 +108,12 @@ def _expect_matrix(submission, rng, *, c, f, kernel, size, stride=1, padding=0, 
     if times == "delta":
         delta = rng.standard_normal((f,) + tuple(conv_out(n, k, stride, padding) for n, k in zip(size, kernel)))
         truth = conv_dx(delta[None], w, stride=stride, padding=padding, input_size=tuple(size))[0]
-        vector, product, what = delta.ravel(), got.T @ delta.ravel(), "C.T @ delta.ravel() (dJ/dx, exercise 3)"
+        vector, product, what = delta.ravel(), got.T @ delta.ravel(), _("C.T @ delta.ravel() (dJ/dx, exercise 3)")
     else:
         x = rng.standard_normal(shape)
         truth = correlate(x[None], w, stride=stride, padding=padding)[0]
-        vector, product, what = x.ravel(), got @ x.ravel(), "C @ x.ravel() (the layer's output z)"
-    expect_array(product.reshape(truth.shape), truth, case=f"{case}: {what}",
+        vector, product, what = x.ravel(), got @ x.ravel(), _("C @ x.ravel() (the layer's output z)")
+    expect_array(product.reshape(truth.shape), truth, case=_("{case}: {part}").format(case=case, part=what),
                  variants=product_variants(w, shape, stride, padding, vector, times == "delta"))
 
 
@@ -158,7 +163,8 @@ def _expect_transpose(submission, rng, *, c_in, c_out, kernel, stride=1, padding
     x, w = rng.standard_normal((2, c_in) + tuple(size)), rng.standard_normal((c_in, c_out) + tuple(kernel))
     got = submission.call("conv_transpose", x, w, **_options(stride=stride, padding=padding))
     expect_array(got, transpose_truth(x, w, stride, padding),
-                 case=f"x {x.shape}, w {w.shape}, stride {stride}, padding {padding}",
+                 case=_("x {x}, w {w}, stride {stride}, padding {padding}").format(
+                     x=x.shape, w=w.shape, stride=stride, padding=padding),
                  variants=transpose_variants(x, w, stride, padding))
 
 
@@ -209,7 +215,8 @@ def _expect_dilated(submission, rng, *, c, f, kernel, dilation, padding=0):
     x, w = _dilated_input(rng, 2, c, kernel, dilation), rng.standard_normal((f, c) + tuple(kernel))
     got = submission.call("dilated_conv", x, w, **_options(dilation=dilation, padding=padding))
     expect_array(got, dilated_truth(x, w, dilation, padding),
-                 case=f"x {x.shape}, w {w.shape}, dilation {dilation}, padding {padding}",
+                 case=_("x {x}, w {w}, dilation {dilation}, padding {padding}").format(
+                     x=x.shape, w=w.shape, dilation=dilation, padding=padding),
                  variants=dilated_variants(x, w, dilation, padding))
 
 
@@ -240,7 +247,8 @@ def _expect_same_padding(submission, kernel_size, dilation):
     got = submission.call("same_padding", kernel_size, dilation)
     case = f"same_padding({kernel_size}, {dilation})"
     if isinstance(got, float):
-        raise CheckFailed(f"{case}: returned {describe(got)}; expected an int ((K-1)*D is even here: use //)")
+        raise CheckFailed(_("{case}: returned {got}; expected an int ((K-1)*D is even here: use //)").format(
+            case=case, got=describe(got)))
     expect_int(got, same_padding_truth(kernel_size, dilation), case=case,
                variants=same_padding_variants(kernel_size, dilation))
 
@@ -258,14 +266,16 @@ def test_same_padding_dilated(submission, rng):
 @check("same_padding: (K-1)*D odd has no same padding (ValueError)", points=1)
 def test_same_padding_odd(submission, rng):
     k, d = int(rng.choice([2, 4, 6])), int(rng.choice([1, 3, 5]))
-    why = f"expected a ValueError: (K-1)*D = {(k - 1) * d} is odd, so no equal padding on both sides keeps the size"
+    why = _("expected a ValueError: (K-1)*D = {product} is odd, so no equal padding on both sides keeps the "
+            "size").format(product=(k - 1) * d)
     try:
         got = submission.call("same_padding", k, d)
     except SubmissionRaised as exc:
         if exc.type != "ValueError":
-            raise CheckFailed(f"same_padding({k}, {d}): {exc.message}; {why}") from None
+            raise CheckFailed(f"same_padding({k}, {d}): {sandbox_said(exc.message)}; {why}") from None
         return
-    raise CheckFailed(f"same_padding({k}, {d}): returned {describe(got)}; {why}")
+    raise CheckFailed(_("{case}: returned {got}; {why}").format(case=f"same_padding({k}, {d})", got=describe(got),
+                                                               why=why))
 
 
 @check("same_padding: even kernels, dilation 4 or 6", points=1, hidden=True)
@@ -284,8 +294,9 @@ def _expect_dilated_dw(submission, rng, *, n, c, f, kernel, dilation, padding=0)
     got = submission.call("dilated_conv_backward_weights", delta, x, kernel_size,
                           **_options(dilation=dilation, padding=padding))
     expect_array(got, dilated_dw_truth(delta, x, kernel, dilation, padding),
-                 case=f"delta {delta.shape}, x {x.shape}, kernel_size {kernel_size}, dilation {dilation}, "
-                      f"padding {padding}", variants=dilated_dw_variants(delta, x, kernel, dilation, padding))
+                 case=_("delta {delta}, x {x}, kernel_size {kernel_size}, dilation {dilation}, padding {padding}")
+                 .format(delta=delta.shape, x=x.shape, kernel_size=kernel_size, dilation=dilation, padding=padding),
+                 variants=dilated_dw_variants(delta, x, kernel, dilation, padding))
 
 
 @check("dilated_conv_backward_weights: one map, one kernel, dilation 2", points=1)
@@ -311,7 +322,8 @@ def test_dilated_dw_hard(submission, rng):
 def _expect_conv1x1(submission, rng, c, f):
     x, w = rng.standard_normal((_side(rng, 2, 3), c) + _two(rng, 2, 5)), rng.standard_normal((f, c))
     got = submission.call("conv1x1", x, w)
-    expect_array(got, conv1x1_truth(x, w), case=f"x {x.shape}, w {w.shape}", variants=conv1x1_variants(x, w))
+    expect_array(got, conv1x1_truth(x, w), case=_("x {x}, w {w}").format(x=x.shape, w=w.shape),
+                 variants=conv1x1_variants(x, w))
 
 
 @check("conv1x1: C != F (fewer or more maps)", points=1)

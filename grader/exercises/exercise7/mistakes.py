@@ -13,6 +13,7 @@ from grader.exercises.convolution import pad, ref_dx, rot, skip
 from grader.exercises.exercise7.truth import (correlate, dilated_dw_truth, dilated_truth, matrix_truth,
                                               narrow_truth, spread, wide_truth)
 from grader.grading.memo import remembered
+from grader.grading.lang import N_
 from grader.grading.variants import Variants
 
 
@@ -23,13 +24,13 @@ def _fits(x, k):
 def _flips(convolve, x, w):
     """The wrong flips of the kernel: what convolving x with the kernel a student effectively correlated gives."""
     return {
-        "the kernel was not flipped (that is a cross-correlation; a convolution rotates w by 180°)":
+        N_("the kernel was not flipped (that is a cross-correlation; a convolution rotates w by 180°)"):
             lambda: convolve(x, rot(w)),
-        "the kernel was flipped upside down only (w[::-1]), not rotated by 180°": lambda: convolve(x, w[:, ::-1]),
-        "the kernel was flipped left-right only (w[:, ::-1]), not rotated by 180°": lambda: convolve(x, w[::-1, :]),
-        "the kernel was transposed, not rotated by 180°":
+        N_("the kernel was flipped upside down only (w[::-1]), not rotated by 180°"): lambda: convolve(x, w[:, ::-1]),
+        N_("the kernel was flipped left-right only (w[:, ::-1]), not rotated by 180°"): lambda: convolve(x, w[::-1, :]),
+        N_("the kernel was transposed, not rotated by 180°"):
             skip(_fits(x, w.T) or convolve is wide_truth, lambda: convolve(x, rot(w.T))),
-        "the kernel was rotated by 90° (np.rot90), not 180°":
+        N_("the kernel was rotated by 90° (np.rot90), not 180°"):
             skip(_fits(x, w.T) or convolve is wide_truth, lambda: convolve(x, rot(np.rot90(w)))),
     }
 
@@ -40,9 +41,9 @@ def narrow_variants(x, w):
     (u, v) = w.shape
     return Variants({
         **_flips(narrow_truth, x, w),
-        "a wide convolution (x padded with U-1, V-1 zeros): narrow keeps only where the whole kernel lies on x":
+        N_("a wide convolution (x padded with U-1, V-1 zeros): narrow keeps only where the whole kernel lies on x"):
             lambda: wide_truth(x, w),
-        "padded to keep the size ('same'): narrow pads nothing":
+        N_("padded to keep the size ('same'): narrow pads nothing"):
             lambda: narrow_truth(_padded(x, ((u - 1) // 2, u // 2), ((v - 1) // 2, v // 2)), w),
     })
 
@@ -62,15 +63,15 @@ def wide_variants(a, b):
     (m, n), (u, v) = a.shape, b.shape
     return Variants({
         **_flips(wide_truth, a, b),
-        "a narrow convolution (no padding): wide pads U-1 rows and V-1 columns of zeros on each side":
+        N_("a narrow convolution (no padding): wide pads U-1 rows and V-1 columns of zeros on each side"):
             lambda: _narrow(a, b),
-        "padded with the first argument's size minus 1 instead of the kernel's (U-1, V-1)":
+        N_("padded with the first argument's size minus 1 instead of the kernel's (U-1, V-1)"):
             skip((m, n) != (u, v), lambda: _narrow(_padded(a, (m - 1,) * 2, (n - 1,) * 2), b)),
-        "padded with U-1, V-1 zeros on one side only (top/left)":
+        N_("padded with U-1, V-1 zeros on one side only (top/left)"):
             lambda: _narrow(_padded(a, (u - 1, 0), (v - 1, 0)), b),
-        "padded with U-1, V-1 zeros on one side only (bottom/right)":
+        N_("padded with U-1, V-1 zeros on one side only (bottom/right)"):
             lambda: _narrow(_padded(a, (0, u - 1), (0, v - 1)), b),
-        "padded with U, V zeros on each side instead of U-1, V-1": lambda: _narrow(_padded(a, (u,) * 2,
+        N_("padded with U, V zeros on each side instead of U-1, V-1"): lambda: _narrow(_padded(a, (u,) * 2,
                                                                                                 (v,) * 2), b),
     })
 
@@ -91,19 +92,20 @@ def _matrix_builders(w, shape, s, p):
         return matrix_truth(w, shape, s, p)
 
     return {
-        "C was transposed: it has one row per output (F*Ho*Wo) and one column per input (C*H*W)":
+        N_("C was transposed: it has one row per output (F*Ho*Wo) and one column per input (C*H*W)"):
             lambda: right().T,
-        "x and z were raveled column-major (order='F'); numpy's ravel (and this C) is row-major":
+        N_("x and z were raveled column-major (order='F'); numpy's ravel (and this C) is row-major"):
             lambda: _permuted(right(), shape, out_shape, (2, 1, 0), (2, 1, 0)),
-        "x was raveled channels-last (H, W, C) instead of (C, H, W)":
+        N_("x was raveled channels-last (H, W, C) instead of (C, H, W)"):
             skip(c > 1, lambda: _permuted(right(), shape, out_shape, (1, 2, 0), (0, 1, 2))),
-        "z was raveled channels-last (Ho, Wo, F) instead of (F, Ho, Wo)":
+        N_("z was raveled channels-last (Ho, Wo, F) instead of (F, Ho, Wo)"):
             skip(f > 1, lambda: _permuted(right(), shape, out_shape, (0, 1, 2), (1, 2, 0))),
-        "the kernel was flipped (a true convolution; the layer correlates)": lambda: matrix_truth(rot(w), shape, s, p),
-        f"one column per input of the padded input (C*(H+2p)*(W+2p)); the padding zeros are not inputs (p = {p})":
+        N_("the kernel was flipped (a true convolution; the layer correlates)"): lambda: matrix_truth(rot(w), shape, s, p),
+        N_("one column per input of the padded input (C*(H+2p)*(W+2p)); the padding zeros are not inputs (p "
+           "= {p})", p=p):
             skip(p > 0, lambda: matrix_truth(w, (c, h + 2 * p, wd + 2 * p), s, 0)),
-        f"the padding {p} was ignored": skip(p > 0 and min(h - kh, wd - kw) >= 0, lambda: matrix_truth(w, shape, s, 0)),
-        f"stride {s} was ignored": skip(s > 1, lambda: matrix_truth(w, shape, 1, p)),
+        N_("the padding {p} was ignored", p=p): skip(p > 0 and min(h - kh, wd - kw) >= 0, lambda: matrix_truth(w, shape, s, 0)),
+        N_("stride {s} was ignored", s=s): skip(s > 1, lambda: matrix_truth(w, shape, 1, p)),
     }
 
 
@@ -146,28 +148,30 @@ def transpose_variants(x, w, stride, padding):
         return a[..., top:a.shape[-2] - bottom, top:a.shape[-1] - bottom]
 
     return Variants({
-        "the kernel was not rotated by 180° (exercise 3's recipe correlates with rot180(w))":
+        N_("the kernel was not rotated by 180° (exercise 3's recipe correlates with rot180(w))"):
             lambda: crop(full(rot(w))),
-        "the kernel was flipped upside down only, not rotated by 180°": lambda: crop(full(w[..., :, ::-1])),
-        "the kernel was flipped left-right only, not rotated by 180°": lambda: crop(full(w[..., ::-1, :])),
-        f"stride {s}: the s-1 zeros between the entries of x are missing": skip(s > 1, lambda: crop(full(step=1))),
-        f"stride {s}: {s} zero{'s' if s > 1 else ''} put between the entries of x instead of s-1 = {s - 1}":
+        N_("the kernel was flipped upside down only, not rotated by 180°"): lambda: crop(full(w[..., :, ::-1])),
+        N_("the kernel was flipped left-right only, not rotated by 180°"): lambda: crop(full(w[..., ::-1, :])),
+        N_("stride {s}: the s-1 zeros between the entries of x are missing", s=s): skip(s > 1, lambda: crop(full(step=1))),
+        (N_("stride {s}: {s} zeros put between the entries of x instead of s-1 = {less}", s=s, less=s - 1) if s > 1
+         else N_("stride {s}: {s} zero put between the entries of x instead of s-1 = {less}", s=s, less=s - 1)):
             lambda: crop(full(step=s + 1)),
-        f"stride {s}: s-1 zeros put after every entry of x, also after the last one (one row/column too many)":
+        N_("stride {s}: s-1 zeros put after every entry of x, also after the last one (one row/column too "
+           "many)", s=s):
             skip(s > 1, lambda: crop(ref_dx(x, w, s, (h * s + kh - 1, wd * s + kw - 1)))),
-        f"stride {s}: s-1 zeros put before every entry of x, also before the first one":
+        N_("stride {s}: s-1 zeros put before every entry of x, also before the first one", s=s):
             skip(s > 1, lambda: crop(pad(full(), s - 1, 0))),
-        f"padding {p} was not cropped from the result": skip(p > 0, lambda: full()),
-        f"padding {p}: cropped 2p = {2 * p} at the bottom/right instead of p from each side":
+        N_("padding {p} was not cropped from the result", p=p): skip(p > 0, lambda: full()),
+        N_("padding {p}: cropped 2p = {twice} at the bottom/right instead of p from each side", p=p, twice=2 * p):
             skip(p > 0, lambda: crop(full(), 0, 2 * p)),
-        f"padding {p}: cropped 2p = {2 * p} at the top/left instead of p from each side":
+        N_("padding {p}: cropped 2p = {twice} at the top/left instead of p from each side", p=p, twice=2 * p):
             skip(p > 0, lambda: crop(full(), 2 * p, 0)),
-        f"padding {p}: cropped only at the top/left": skip(p > 0, lambda: crop(full(), p, 0)),
-        f"padding {p} was added (as in a conv) instead of cropped from the result":
+        N_("padding {p}: cropped only at the top/left", p=p): skip(p > 0, lambda: crop(full(), p, 0)),
+        N_("padding {p} was added (as in a conv) instead of cropped from the result", p=p):
             skip(p > 0, lambda: pad(full(), p)),
-        "the padding crop a[..., p:-p, p:-p] is empty when padding is 0 (crop with a[..., p:H-p, p:W-p])":
+        N_("the padding crop a[..., p:-p, p:-p] is empty when padding is 0 (crop with a[..., p:H-p, p:W-p])"):
             skip(p == 0, lambda: np.zeros((x.shape[0], c_out, 0, 0))),
-        "the C_in and C_out axes of w were swapped: w is (C_in, C_out, KH, KW)":
+        N_("the C_in and C_out axes of w were swapped: w is (C_in, C_out, KH, KW)"):
             skip(c_in == c_out, lambda: crop(full(w.transpose(1, 0, 2, 3)))),
     })
 
@@ -186,19 +190,19 @@ def dilated_variants(x, w, dilation, padding):
         return k_h <= h + 2 * p and k_w <= wd + 2 * p
 
     return Variants({
-        f"the dilation {d} was used as a stride (dilation spreads the kernel's taps; the stride stays 1)":
+        N_("the dilation {d} was used as a stride (dilation spreads the kernel's taps; the stride stays 1)", d=d):
             lambda: correlate(x, w, stride=d, padding=p),
-        f"the dilation {d} was ignored": lambda: correlate(x, w, padding=p),
-        f"{d} zeros put between the kernel's taps instead of D-1 = {d - 1}":
+        N_("the dilation {d} was ignored", d=d): lambda: correlate(x, w, padding=p),
+        N_("{d} zeros put between the kernel's taps instead of D-1 = {less}", d=d, less=d - 1):
             skip(fits((d + 1) * (kh - 1) + 1, (d + 1) * (kw - 1) + 1), lambda: dilated_truth(x, w, d + 1, p)),
-        "the input was dilated (zeros between its entries) instead of the kernel":
+        N_("the input was dilated (zeros between its entries) instead of the kernel"):
             skip(fits(kh, kw), lambda: correlate(spread(x, d), w, padding=p)),
-        "dilated along the rows only (the columns' taps are still next to each other)":
+        N_("dilated along the rows only (the columns' taps are still next to each other)"):
             lambda: correlate(x, _one_axis(w, d, True), padding=p),
-        "dilated along the columns only (the rows' taps are still next to each other)":
+        N_("dilated along the columns only (the rows' taps are still next to each other)"):
             lambda: correlate(x, _one_axis(w, d, False), padding=p),
-        "the kernel was flipped (a true convolution; the layer correlates)": lambda: dilated_truth(x, rot(w), d, p),
-        f"the padding {p} was ignored": skip(p > 0 and fits(d * (kh - 1) + 1 + 2 * p, d * (kw - 1) + 1 + 2 * p),
+        N_("the kernel was flipped (a true convolution; the layer correlates)"): lambda: dilated_truth(x, rot(w), d, p),
+        N_("the padding {p} was ignored", p=p): skip(p > 0 and fits(d * (kh - 1) + 1 + 2 * p, d * (kw - 1) + 1 + 2 * p),
                                              lambda: dilated_truth(x, w, d, 0)),
     })
 
@@ -218,15 +222,15 @@ def dilated_dw_variants(delta, x, kernel, dilation, padding):
         return dilated_dw_truth(delta, pad(x, p)[..., :rows, :cols], kernel, 1, 0)
 
     return Variants({
-        f"the dilation {d} was ignored (taps next to each other, exercise 4's dw)": contiguous,
-        "the result is rotated by 180° (correlate, do not convolve)": lambda: rot(right()),
-        "the F and C axes are swapped (dw has shape (F, C, KH, KW))": lambda: right().transpose(1, 0, 2, 3),
-        f"averaged over the batch instead of summed (divided by N = {n})": skip(n > 1, lambda: right() / n),
-        "not summed over the batch: only the first example counts":
+        N_("the dilation {d} was ignored (taps next to each other, exercise 4's dw)", d=d): contiguous,
+        N_("the result is rotated by 180° (correlate, do not convolve)"): lambda: rot(right()),
+        N_("the F and C axes are swapped (dw has shape (F, C, KH, KW))"): lambda: right().transpose(1, 0, 2, 3),
+        N_("averaged over the batch instead of summed (divided by N = {n})", n=n): skip(n > 1, lambda: right() / n),
+        N_("not summed over the batch: only the first example counts"):
             skip(n > 1, lambda: dilated_dw_truth(delta[:1], x[:1], kernel, d, p)),
-        "not summed over the batch: only the last example counts (overwritten instead of added)":
+        N_("not summed over the batch: only the last example counts (overwritten instead of added)"):
             skip(n > 1, lambda: dilated_dw_truth(delta[-1:], x[-1:], kernel, d, p)),
-        f"x was padded with 2p = {2 * p} at the bottom/right instead of p on each side":
+        N_("x was padded with 2p = {twice} at the bottom/right instead of p on each side", twice=2 * p):
             skip(p > 0, lambda: dilated_dw_truth(delta, pad(x, 0, 2 * p), kernel, d, 0)),
     })
 
@@ -247,8 +251,8 @@ def conv1x1_variants(x, w):
     """Wrong 1x1 convolutions of x (N, C, H, W) with w (F, C)."""
     (n, c, h, wd), f = x.shape, len(w)
     return Variants({
-        "w was used transposed (read as (C, F)); w is (F, C): z[f] = sum_c w[f, c] x[c]":
+        N_("w was used transposed (read as (C, F)); w is (F, C): z[f] = sum_c w[f, c] x[c]"):
             skip(c == f, lambda: correlate(x, w.T[:, :, None, None])),
-        "x was reshaped to (N, H*W, C) instead of moving the channel axis (use transpose or einsum)":
+        N_("x was reshaped to (N, H*W, C) instead of moving the channel axis (use transpose or einsum)"):
             lambda: (x.reshape(n, h * wd, c) @ w.T).reshape(n, f, h, wd),
     })
