@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import NamedTuple
 
+from grader.grading.lang import _
+
 META_KEY = "cnnkit"  # notebook metadata written by `grade release`: {"exercise": "exercise3"}
 
 
@@ -45,13 +47,14 @@ def _clean_lines(cell_source: str, cell_number: int, skipped: list[str]) -> list
     """The cell's lines with IPython magics and shell escapes commented out (so line numbers stay right)."""
     lines = cell_source.splitlines()
     if lines and lines[0].lstrip().startswith("%%"):
-        skipped.append(f"cell {cell_number} {lines[0].strip()[:40]!r} (a cell magic: the whole cell)")
+        skipped.append(_("cell {number} {line!r} (a cell magic: the whole cell)").format(
+            number=cell_number, line=lines[0].strip()[:40]))
         return ["# " + line for line in lines]
     kept = []
     for line in lines:
         stripped = line.lstrip()
         if stripped.startswith(("%", "!")):
-            skipped.append(f"cell {cell_number} {stripped[:40]!r}")
+            skipped.append(_("cell {number} {line!r}").format(number=cell_number, line=stripped[:40]))
             kept.append(line[: len(line) - len(stripped)] + "pass  # " + stripped)
         else:
             kept.append(line)
@@ -62,9 +65,11 @@ def skipped_note(skipped: list[str], shown: int = 3) -> tuple[str, ...]:
     """One note for all the IPython lines left out, so they do not crowd out the student's own output."""
     if not skipped:
         return ()
-    more = f" and {len(skipped) - shown} more" if len(skipped) > shown else ""
-    plural = "s" if len(skipped) > 1 else ""
-    return (f"skipped IPython line{plural} (they run only in Jupyter): {', '.join(skipped[:shown])}{more}",)
+    listed = ", ".join(skipped[:shown])
+    more = _(" and {count} more").format(count=len(skipped) - shown) if len(skipped) > shown else ""
+    if len(skipped) == 1:
+        return (_("skipped IPython line (they run only in Jupyter): {lines}").format(lines=listed),)
+    return (_("skipped IPython lines (they run only in Jupyter): {lines}{more}").format(lines=listed, more=more),)
 
 
 def notebook_code(text: str, filename: str) -> NotebookCode:

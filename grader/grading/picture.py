@@ -13,6 +13,8 @@ import html
 
 import numpy as np
 
+from grader.grading.lang import _
+
 MAX_SIDE = 16  # a map up to 16 x 16 is drawn whole; a bigger one as the window around its largest error
 CELL = 14  # pixels of one entry in the SVG
 
@@ -63,19 +65,26 @@ def svg(picture: dict) -> str:
     wrong = np.asarray(picture["wrong"], dtype=bool)
     rows, cols = want.shape
     scale = max(float(np.max(np.abs(want))) if want.size else 0.0, float(np.max(np.abs(got))) if got.size else 0.0)
-    gap, top = 2 * CELL, 18
-    width, height = 2 * cols * CELL + gap, rows * CELL + top
+    top, block = 18, max(cols * CELL, 64)  # a block is wide enough for its label
+    right = block + 2 * CELL
+    width, height = right + block, rows * CELL + top + 16
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
              f'viewBox="0 0 {width} {height}" role="img" aria-label="expected and got: {html.escape(picture["where"])}">',
-             '<text x="0" y="12" font-size="11" font-family="sans-serif">expected</text>',
-             f'<text x="{cols * CELL + gap}" y="12" font-size="11" font-family="sans-serif">got (wrong outlined)</text>']
-    for offset, values, marks in ((0, want, None), (cols * CELL + gap, got, wrong)):
+             f'<text x="0" y="12" font-size="11" font-family="sans-serif">{_e(_("expected"))}</text>',
+             f'<text x="{right}" y="12" font-size="11" font-family="sans-serif">{_e(_("got"))}</text>',
+             f'<text x="0" y="{height - 3}" font-size="10" font-family="sans-serif" fill="#d00000">'
+             f'{_e(_("red border: wrong entry"))}</text>']
+    for offset, values, marks in ((0, want, None), (right, got, wrong)):
         for r in range(rows):
             for c in range(cols):
                 parts.append(_cell(offset + c * CELL, top + r * CELL, values[r, c], scale,
                                    bool(marks[r, c]) if marks is not None else False))
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _e(text: str) -> str:
+    return html.escape(text)
 
 
 def _cell(x: int, y: int, value: float, scale: float, wrong: bool) -> str:

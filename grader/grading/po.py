@@ -140,7 +140,6 @@ def marked(path: Path) -> tuple[list[str], list[str]]:
 def _formats(node) -> bool:
     """An argument that formats a string before it is translated: "...".format(...)."""
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format"
-    return found, problems
 
 
 def sources() -> dict[Path, Path]:

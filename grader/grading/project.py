@@ -13,6 +13,8 @@ import os
 from pathlib import Path
 from typing import NamedTuple
 
+from grader.grading.lang import _
+
 RESULTS_DIR = Path(".grade") / "results"  # relative to the project root
 MANIFEST = ".cnnkit-release.json"  # written by `grade release` at the root of a student release
 STUB_HASHES = "stub_sha256"  # its key: {"exercises/exercise3.py": stub_hash(...), ...}
@@ -88,9 +90,10 @@ def default_submission(root: Path, exercise: str) -> Choice:
     if edited[py] is False and edited[nb] is False:
         return Choice(py)  # neither was started: the .py stub scores 0 as well as the notebook would
     newer, other = (nb, py) if nb.stat().st_mtime > py.stat().st_mtime else (py, nb)
-    why = "both changed since the release" if None not in edited.values() else "both exist"
-    return Choice(newer, f"note: {_shown(py)} and {_shown(nb)} {why}; grading {_shown(newer)}, saved last "
-                         f"(grade the other with --submission {_shown(other)})")
+    why = _("both changed since the release") if None not in edited.values() else _("both exist")
+    return Choice(newer, _("note: {py} and {nb} {why}; grading {newer}, saved last (grade the other with "
+                           "--submission {other})").format(py=_shown(py), nb=_shown(nb), why=why,
+                                                             newer=_shown(newer), other=_shown(other)))
 
 
 def _shown(path: Path) -> str:

@@ -58,7 +58,7 @@ def result_table(result: dict, *, verbose: bool = False, width: int | None = Non
 
 def _grid(picture: dict) -> str:
     """The sign grid of a wrong map too big for its message to show entry by entry; "" otherwise."""
-    from grader.grading.compare import MAX_SIDE
+    from grader.grading.wording import MAX_SIDE
     from grader.grading.picture import grid
 
     try:

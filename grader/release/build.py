@@ -36,6 +36,7 @@ from grader import __version__
 from grader import registry
 from grader.grading.checking import collect
 from grader.grading.project import MANIFEST, STUB_HASHES, graded_code, stub_hash
+from grader.release.catalogues import catalogue_files
 from grader.release.notebook import make_notebook
 from grader.release.text import (CLASSROOM_README, WORKFLOW_PATH, classroom_workflow, course_readme, gitignore,
                                  pyproject)
@@ -266,7 +267,8 @@ def build_files(project: Path, *, classroom: bool = False) -> dict[str, str]:
     """Every file of the release, {relative path: text or bytes}, checked: imports resolve, no answer is in it,
     no instructor-only file is in it. With `classroom`, also the GitHub Classroom workflow."""
     grader, exercises = grader_files(project), exercise_files(project)
-    files = {**exercises, **grader, **reference_files(project, grader), **course_files(project, exercises)}
+    files = {**exercises, **grader, **reference_files(project, grader), **course_files(project, exercises),
+             **catalogue_files(project, instructor_only(project))}
     files.update(classroom_files(files) if classroom else {})
     check_imports(files)
     found = find_answers(files, project) + [f"{path}: instructor only" for path in instructor_only(project)

@@ -29,7 +29,7 @@ grade = "grader.cli.main:main"
 include = ["reference*", "grader*"]
 
 [tool.setuptools.package-data]
-grader = ["exercises/*/*.json"]
+grader = ["exercises/*/*.json", "exercises/*/*.mo", "locale/*/LC_MESSAGES/*.mo"]  # cases, translations
 reference = ["data/*.npz", "data/*.md"]  # the training digits of exercise 5 and their origin
 '''
 

@@ -14,6 +14,7 @@ import numpy as np
 from grader.exercises.exercise5.truth import LAYERS, SHAPES, forward, he_params, rate_tolerance, rates, witness
 from grader.grading.checking import CheckFailed
 from grader.grading.compare import close_enough, describe, expect_array
+from grader.grading.lang import _
 from reference.digits import load_digits
 from reference.loss import softmax_cross_entropy
 
@@ -66,8 +67,8 @@ def ask_backward(submission, x, y, params):
     scores, cache = forward(x, params)
     got = submission.call("lenet_backward", softmax_cross_entropy(scores, y)[1], cache)
     if not isinstance(got, dict):
-        raise CheckFailed(f"lenet_backward returned {describe(got)}; expected a dict of arrays with the keys "
-                          f"of params ({', '.join(SHAPES)})")
+        raise CheckFailed(_("lenet_backward returned {got}; expected a dict of arrays with the keys of params "
+                            "({keys})").format(got=describe(got), keys=", ".join(SHAPES)))
     return got
 
 
@@ -77,17 +78,17 @@ def _along(got, x, y, params, key, seed, case):
     for v, rate in zip(directions, measured):
         projection = float(np.sum(got * v))
         if not abs(projection - rate) <= rate_tolerance(rate, projection, float(np.linalg.norm(got))):
-            raise CheckFailed(f"{case}: wrong values: moving {key} along a random direction v changes the loss "
-                              f"at the rate {rate:.6g} (numerical derivative), but sum({key} gradient * v) = "
-                              f"{projection:.6g}")
+            raise CheckFailed(_("{case}: wrong values: moving {key} along a random direction v changes the loss at "
+                                "the rate {rate:.6g} (numerical derivative), but sum({key} gradient * v) = "
+                                "{projection:.6g}").format(case=case, key=key, rate=rate, projection=projection))
 
 
 def expect_grad(got, x, y, params, key, seed, case, named=True):
     """CheckFailed (naming `key` and the case, and with `named` the mistake) unless `got` is dJ/d(key) of the
     batch's mean loss."""
-    case = f"dJ/d{key}, {case}"
+    case = _("dJ/d{key}, {case}").format(key=key, case=case)
     if got is None:
-        raise CheckFailed(f"{case}: the grads dict has no key {key!r}")
+        raise CheckFailed(_("{case}: the grads dict has no key {key}").format(case=case, key=repr(key)))
     want = witness(x, y, params, key, seed)
     if want is not None:
         variants = lenet_variants(x, y, params, key) if lenet_variants is not None and named else None
@@ -99,10 +100,11 @@ def expect_grad(got, x, y, params, key, seed, case, named=True):
 def expect_form(got, shape, case):
     """CheckFailed unless `got` is a finite float64 array of `shape` (what expect_array asks before values)."""
     if not isinstance(got, np.ndarray) or got.shape != shape:
-        raise CheckFailed(f"{case}: returned {describe(got)}; expected an array of shape {shape}")
+        raise CheckFailed(_("{case}: returned {got}; expected an array of shape {shape}").format(
+            case=case, got=describe(got), shape=shape))
     if got.dtype != np.float64 or not np.all(np.isfinite(got)):
-        raise CheckFailed(f"{case}: returned {describe(got)} with {np.sum(~np.isfinite(got))} NaN or inf; "
-                          f"expected finite float64 values")
+        raise CheckFailed(_("{case}: returned {got} with {count} NaN or inf; expected finite float64 values").format(
+            case=case, got=describe(got), count=np.sum(~np.isfinite(got))))
 
 
 def is_right(got, x, y, params, key, seed) -> bool:
@@ -131,26 +133,30 @@ def layer_summary(grads, x, y, params, seed):
     said = []
     for layer in LAYERS:
         wrong = [k for k in (f"{layer}.w", f"{layer}.b") if not is_right(grads.get(k), x, y, params, k, seed)]
-        said.append(f"{layer} wrong ({', '.join(wrong)})" if wrong else f"{layer} right")
-    return "Layers in this case: " + ", ".join(said) + "."
+        said.append(_("{layer} wrong ({keys})").format(layer=layer, keys=", ".join(wrong)) if wrong
+                    else _("{layer} right").format(layer=layer))
+    return _("Layers in this case: {layers}.").format(layers=_(", ").join(said))
 
 
 def params_case(params) -> str:
-    return "params " + ", ".join(f"{k} {np.shape(v)}" for k, v in params.items())
+    return _("params {shapes}").format(shapes=", ".join(f"{k} {np.shape(v)}" for k, v in params.items()))
 
 
 def expect_params(got, what):
     """CheckFailed unless `got` is a dict with exactly the ten parameter keys, each a float array of its
     shape; returns it."""
     if not isinstance(got, dict):
-        raise CheckFailed(f"{what}: got {describe(got)}; expected a dict of arrays ({', '.join(SHAPES)})")
+        raise CheckFailed(_("{what}: got {got}; expected a dict of arrays ({keys})").format(
+            what=what, got=describe(got), keys=", ".join(SHAPES)))
     if set(got) != set(SHAPES):
-        raise CheckFailed(f"{what}: keys {sorted(got)}; expected {sorted(SHAPES)}")
+        raise CheckFailed(_("{what}: keys {got}; expected {want}").format(what=what, got=sorted(got),
+                                                                          want=sorted(SHAPES)))
     for key, shape in SHAPES.items():
         value = got[key]
         if not isinstance(value, np.ndarray) or value.shape != shape or value.dtype.kind != "f" \
                 or not np.all(np.isfinite(value)):
-            raise CheckFailed(f"{what}[{key!r}]: got {describe(value)}; expected finite floats of shape {shape}")
+            raise CheckFailed(_("{what}[{key}]: got {got}; expected finite floats of shape {shape}").format(
+                what=what, key=repr(key), got=describe(value), shape=shape))
     return got
 
 

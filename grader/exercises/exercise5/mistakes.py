@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from grader.grading.lang import N_
 from grader.grading.memo import remembered
 from grader.grading.variants import Variants
 from reference.activation import activation_backward
@@ -21,21 +22,23 @@ from reference.train import lenet_backward, lenet_forward
 from reference.train import train as reference_train_run  # noqa: E402
 from reference.loss import softmax_cross_entropy
 
-RELU_ONE = "relu' left out: delta = dJ/da (multiply by relu'(z) = 1 where z > 0, else 0)"
-RELU_IS_A = "relu'(z) taken as relu(z) = a: delta = dJ/da * a (relu'(z) is 1 where z > 0, 0 elsewhere)"
-MISTAKES = {
+RELU_ONE = N_("relu' left out: delta = dJ/da (multiply by relu'(z) = 1 where z > 0, else 0)")
+RELU_IS_A = N_("relu'(z) taken as relu(z) = a: delta = dJ/da * a (relu'(z) is 1 where z > 0, 0 elsewhere)")
+MISTAKES = {  # key: the name a matching answer is given (N_: translated where it is shown)
     "relu_one": RELU_ONE,
     "relu_is_a": RELU_IS_A,
-    "pool_to_ties": "max pooling's gradient sent to every tied maximum of a window (ReLU's zeros and blank "
-                    "background tie; only the first maximum in row-major order gets it)",
-    "pool_to_last": "max pooling's gradient sent to the last tied maximum (the first in row-major order gets it)",
-    "pool_copy": "max pooling's gradient copied to all four entries of each window (route it to the maximum)",
-    "pool_average": "max pooling treated as average pooling (route dJ/ds to the maximum, don't spread it)",
-    "no_rot": "the kernel was not rotated by 180° in dJ/da of the layer below (the full convolution uses "
-              "rot180(w))",
-    "dw_rot": "the kernel gradient is rotated by 180° (dJ/dw correlates the input with the residual: no rotation)",
-    "batch_again": "divided by the batch size again (dscores is already the gradient of a mean over the batch)",
-    "sign": "every gradient has the wrong sign (dscores = softmax - onehot, not onehot - softmax)",
+    "pool_to_ties": N_("max pooling's gradient sent to every tied maximum of a window (ReLU's zeros and blank "
+                       "background tie; only the first maximum in row-major order gets it)"),
+    "pool_to_last": N_("max pooling's gradient sent to the last tied maximum (the first in row-major order gets "
+                       "it)"),
+    "pool_copy": N_("max pooling's gradient copied to all four entries of each window (route it to the maximum)"),
+    "pool_average": N_("max pooling treated as average pooling (route dJ/ds to the maximum, don't spread it)"),
+    "no_rot": N_("the kernel was not rotated by 180° in dJ/da of the layer below (the full convolution uses "
+                 "rot180(w))"),
+    "dw_rot": N_("the kernel gradient is rotated by 180° (dJ/dw correlates the input with the residual: no "
+                 "rotation)"),
+    "batch_again": N_("divided by the batch size again (dscores is already the gradient of a mean over the batch)"),
+    "sign": N_("every gradient has the wrong sign (dscores = softmax - onehot, not onehot - softmax)"),
 }
 
 

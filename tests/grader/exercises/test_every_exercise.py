@@ -20,8 +20,10 @@ def grade(folder, exercise, seed):
     return outcomes
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-@pytest.mark.parametrize("exercise", EXERCISES)
+SLOW = {"exercise5"}  # its hidden check trains a network for ~10 s: one seed here, its own fairness test has 20
+
+
+@pytest.mark.parametrize("exercise, seed", [(ex, seed) for ex in EXERCISES for seed in ((0,) if ex in SLOW else (0, 1, 2))])
 def test_solution_gets_full_marks(exercise, seed):
     outcomes = grade("solutions", exercise, seed)
     assert [o.message for o in outcomes if o.status != "passed"] == []

@@ -57,7 +57,7 @@ def release(tmp_path_factory):
 
 
 def release_texts(out: Path) -> dict[str, str]:
-    return {str(p.relative_to(out)): searchable(str(p), p.read_bytes() if p.suffix == ".npz"  # data: no code
+    return {str(p.relative_to(out)): searchable(str(p), p.read_bytes() if p.suffix in (".npz", ".mo")  # data: no code
                                                 else p.read_text(encoding="utf-8"))
             for p in sorted(out.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
 

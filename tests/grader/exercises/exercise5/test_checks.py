@@ -204,3 +204,5 @@ def test_without_the_witness_right_passes_and_wrong_layers_fail(monkeypatch):
 
 def test_the_long_train_check_says_its_calibration():
     assert "0.930-0.950" in checks.test_train_learns.__doc__ and checks.BUDGET == 90 and checks.TARGET == 0.90
+    name = checks.test_train_learns.__check__.name  # a literal (translated by its msgid): it must say both
+    assert f"within {checks.BUDGET:g} s" in name and f"at least {checks.TARGET:.2f}" in name
