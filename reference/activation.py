@@ -48,7 +48,7 @@ def activation_forward(z, kind):
         inner = a = np.tanh(z, out=np.empty_like(z))
     elif kind == "relu":
         inner = z > 0
-        a = np.where(inner, z, 0.0)  # max(z, 0)
+        a = np.maximum(z, 0.0)  # max(z, 0): -0.0 gives +0.0, a NaN stays NaN (as in PyTorch)
     else:
         inner = np.multiply(z, LENET_S, out=np.empty_like(z))
         np.tanh(inner, out=inner)  # tanh(S z)

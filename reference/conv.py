@@ -143,12 +143,13 @@ def conv2d_forward(x, w, b, *, stride=1, padding=0, connections=None):
     return z.transpose(3, 0, 1, 2), ConvCache(x_pad, x.shape, w, mask, stride, padding)
 
 
-def conv2d_backward(dout, cache):
+def conv2d_backward(dout, cache, *, input_grad=True):
     """Convolution layer backward pass.
 
     dout: (N, F, Ho, Wo) = dJ/dz; cache: the ConvCache of conv2d_forward.
     Returns (dx (N, C, H, W) = dJ/dx of the layer input, dw (F, C, KH, KW), db (F,)). Input rows/columns the
-    forward pass never read (when (H + 2p - KH) % stride != 0) get dx = 0.
+    forward pass never read (when (H + 2p - KH) % stride != 0) get dx = 0. input_grad=False: dx is None (a
+    network's first layer needs no dJ/dx; it is the most expensive part of the pass).
     """
     N, C, H, W = cache.x_shape
     F, _, KH, KW = cache.w.shape
@@ -163,6 +164,8 @@ def conv2d_backward(dout, cache):
     dw = (cols @ d.T).T.reshape(F, C, KH, KW)  # dw[f,c,p,q] = sum_{n,i,j} dout * x_pad[n,c,i*s+p,j*s+q]
     if cache.mask is not None:
         dw *= cache.mask[:, :, None, None]  # unconnected weights get no gradient
+    if not input_grad:
+        return None, dw, db
     dcols = np.matmul(cache.w.reshape(F, -1).T, d, out=cols).reshape(C, KH, KW, Ho, Wo, N)  # dJ/dpatch
     dxt = np.zeros((C, H + 2 * pad, W + 2 * pad, N), dtype=dcols.dtype)  # dJ/dx_pad, batch innermost
     hspan, wspan = s * (Ho - 1) + 1, s * (Wo - 1) + 1

@@ -108,7 +108,7 @@ def lenet_backward(dscores, cache):
     d3 = activation_backward(max_pool_backward(ds4, cache.pool[1]), relu3)  # route, then * relu'
     ds2, grads["C3.w"], grads["C3.b"] = conv2d_backward(d3, conv3)
     d1 = activation_backward(max_pool_backward(ds2, cache.pool[0]), relu1)
-    _, grads["C1.w"], grads["C1.b"] = conv2d_backward(d1, conv1)           # dJ/dx is not needed
+    _, grads["C1.w"], grads["C1.b"] = conv2d_backward(d1, conv1, input_grad=False)  # no dJ/dx of the image
     return {key: grads[key].astype(cache.dtype, copy=False) for key in PARAM_SHAPES}
 
 

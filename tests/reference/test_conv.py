@@ -228,3 +228,15 @@ def test_any_memory_layout_gives_the_same_results():
     assert close(conv2d_forward(out, w2, b2)[0], loop_conv_forward(np.ascontiguousarray(out), w2, b2, 1, 0))
     ints = conv2d_forward(np.arange(2 * 3 * 7 * 7).reshape(2, 3, 7, 7), w[:, :2].repeat(2, 1)[:, :3], b)[0]
     assert ints.dtype == np.float64  # integer input is converted to float64
+
+
+def test_backward_without_the_input_gradient_gives_the_same_kernel_and_bias_gradients():
+    rng = np.random.default_rng(3)
+    x, w, b = rng.standard_normal((2, 3, 7, 6)), rng.standard_normal((4, 3, 3, 2)), rng.standard_normal(4)
+    out, cache = conv2d_forward(x, w, b, stride=2, padding=1)
+    dout = rng.standard_normal(out.shape)
+    dx, dw, db = conv2d_backward(dout, cache)
+    none, dw2, db2 = conv2d_backward(dout, cache, input_grad=False)
+    assert none is None
+    np.testing.assert_array_equal(dw2, dw)  # exactly the same arithmetic
+    np.testing.assert_array_equal(db2, db)
