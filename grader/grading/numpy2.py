@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from grader.grading.lang import _
+
 # np.<name> that is gone -> what to write instead. Removed in NumPy 2.0 unless _REMOVED_BEFORE_2 or
 # _DEPRECATED_IN_2 says otherwise.
 _NP = {
@@ -110,28 +112,30 @@ def _np_hint(name: str) -> str | None:
     if name not in _NP:
         return None
     if name == "bool":  # removed in 1.24, back (as the NumPy scalar type) in 2.0
-        return f"NumPy 1.24-1.26 have no `np.bool` (NumPy 2 brought it back); use {_NP[name]}"
+        return _("NumPy 1.24-1.26 have no `np.bool` (NumPy 2 brought it back); use {use}").format(use=_NP[name])
     if name in _REMOVED_BEFORE_2:
-        removed = f"NumPy 2 has no `np.{name}` (NumPy {_REMOVED_BEFORE_2[name]} removed it)"
+        removed = _("NumPy 2 has no `np.{name}` (NumPy {version} removed it)").format(name=name,
+                                                                               version=_REMOVED_BEFORE_2[name])
     elif name in _DEPRECATED_IN_2:
-        removed = f"NumPy 2 deprecated and then removed `np.{name}`"
+        removed = _("NumPy 2 deprecated and then removed `np.{name}`").format(name=name)
     else:
-        removed = f"NumPy 2 removed `np.{name}`"
-    return f"{removed}; use {_NP[name]}"
+        removed = _("NumPy 2 removed `np.{name}`").format(name=name)
+    return _("{removed}; use {use}").format(removed=removed, use=_NP[name])
 
 
 def _lib_hint(name: str) -> str | None:
     if name in _LIB_SAME:
-        return f"NumPy 2 removed `np.lib.{name}`; use `np.{name}`"
+        return _("NumPy 2 removed `np.lib.{name}`; use `np.{name}`").format(name=name)
     if name in _LIB:
-        return f"NumPy 2 removed `np.lib.{name}`; use {_LIB[name]}"
+        return _("NumPy 2 removed `np.lib.{name}`; use {use}").format(name=name, use=_LIB[name])
     return None
 
 
 def _private_hint(name: str) -> str | None:
     if name not in _LIB_PRIVATE:
         return None
-    return f"NumPy 2 made `np.lib.{name}` private; use its functions from the main namespace (`np.<function>`)"
+    return _("NumPy 2 made `np.lib.{name}` private; use its functions from the main namespace (`np.<function>`)"
+             ).format(name=name)
 
 
 def numpy2_hint(exc_type: str, message: str) -> str | None:
@@ -147,16 +151,16 @@ def numpy2_hint(exc_type: str, message: str) -> str | None:
             return _private_hint(m[1])
         if (m := _METHOD_ATTR.match(message)) and (m[1] or m[2]) in _METHODS:
             name = m[1] or m[2]
-            return f"NumPy 2 removed `np.ndarray.{name}`; use {_METHODS[name]}"
+            return _("NumPy 2 removed `np.ndarray.{name}`; use {use}").format(name=name, use=_METHODS[name])
     elif kind == "ImportError" and (m := _IMPORT.match(message)):
         return _np_hint(m[1]) if m[2] == "numpy" else _lib_hint(m[1])
     elif kind == "ModuleNotFoundError" and (m := _NO_MODULE.match(message)):
         return _private_hint(m[1])
     elif kind == "TypeError":
         if message.startswith("only 0-dimensional arrays can be converted to Python scalars"):
-            return ("NumPy 2.4+ no longer converts an array with int()/float() unless it is 0-dimensional (not even "
-                    "a 1-element one); use `a.item()` or index it (`a[0]`)")
+            return _("NumPy 2.4+ no longer converts an array with int()/float() unless it is 0-dimensional (not "
+                     "even a 1-element one); use `a.item()` or index it (`a[0]`)")
         if message.startswith("only length-1 arrays can be converted to Python scalars"):
-            return ("int()/float() converts only a single value, not an array of several; index the element you "
-                    "mean (`a[0]`) or reduce the array first (e.g. `a.sum()`)")
+            return _("int()/float() converts only a single value, not an array of several; index the element you "
+                     "mean (`a[0]`) or reduce the array first (e.g. `a.sum()`)")
     return None
