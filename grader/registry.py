@@ -6,6 +6,7 @@ An exercise is `solutions/exerciseN.py` (the answer, from which the student's st
     TITLE = "the residual by full convolution"           # one line, for `grade list` and the release README
     FUNCTIONS = ("rot180", "full_convolve", ...)          # what the student writes (recognises a file's exercise)
     PUBLIC_DATA = ("known.json",)                         # optional: data files a student release ships
+    INSTRUCTOR_ONLY = ("heldout.npz",)                    # optional: files a student release must never hold
 
 and whose `checks.py` holds the graded checks (`truth.py`, `mistakes.py` and any data beside it). Every command,
 the release, batch discovery, exports and bundles take the exercises from here; adding a folder adds an exercise.
@@ -37,6 +38,7 @@ class Exercise(NamedTuple):
     functions: tuple[str, ...]
     folder: Path
     public_data: tuple[str, ...] = ()  # data files of its folder that a student release ships
+    instructor_only: tuple[str, ...] = ()  # files of its folder that a student release must never hold
 
 
 def _load(folder: Path) -> Exercise:
@@ -46,7 +48,7 @@ def _load(folder: Path) -> Exercise:
     if not isinstance(title, str) or not isinstance(functions, tuple) or not functions:
         raise RuntimeError(f"{folder}/__init__.py must define TITLE (a string) and FUNCTIONS (a tuple of names)")
     return Exercise(name, int(NAME.fullmatch(name).group(1)), title, functions, folder,
-                    tuple(getattr(meta, "PUBLIC_DATA", ())))
+                    tuple(getattr(meta, "PUBLIC_DATA", ())), tuple(getattr(meta, "INSTRUCTOR_ONLY", ())))
 
 
 @functools.lru_cache(maxsize=None)

@@ -47,7 +47,8 @@ def result_table(result: dict, *, verbose: bool = False, width: int | None = Non
         if test["output"] and (verbose or test["status"] != "passed"):
             lines.extend(_wrapped(test["output"], width, " " * 16))
         if verbose and isinstance(test.get("picture"), dict) and test["status"] != "passed":
-            lines.extend(_wrapped(_grid(test["picture"]), width, " " * 16) if _grid(test["picture"]) else [])
+            grid = _grid(test["picture"])
+            lines.extend(_wrapped(grid, width, " " * 16) if grid else [])
         if verbose and test.get("traceback"):
             lines.extend(_wrapped(_("your code, outermost call first:") + "\n" + test["traceback"], width, " " * 16))
     if not result.get("error"):

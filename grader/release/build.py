@@ -98,16 +98,10 @@ def exercise_files(project: Path) -> dict[str, str]:
     return files
 
 
-def instructor_only(project: Path) -> set[str]:
-    """Paths never shipped: ANSWER_MODULES and the files each exercise's __init__.py lists in INSTRUCTOR_ONLY
-    (read from its syntax tree: the release does not import the exercises)."""
-    paths = set(ANSWER_MODULES)
-    for exercise in registry.names():
-        init = f"grader/exercises/{exercise}/__init__.py"
-        for node in ast.parse(_read(project, init)).body:
-            if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "INSTRUCTOR_ONLY" for t in node.targets):
-                paths |= {f"grader/exercises/{exercise}/{name}" for name in ast.literal_eval(node.value)}
-    return paths
+def instructor_only() -> set[str]:
+    """Paths never shipped: ANSWER_MODULES and the files each exercise's __init__.py lists in INSTRUCTOR_ONLY."""
+    return set(ANSWER_MODULES) | {f"grader/exercises/{e.name}/{name}" for e in registry.exercises()
+                                  for name in e.instructor_only}
 
 
 def _our_modules(source: str, package: str) -> set[str]:
@@ -117,7 +111,7 @@ def _our_modules(source: str, package: str) -> set[str]:
 def _closure(start: dict[str, str], package: str, project: Path, prepare) -> dict[str, str]:
     """The modules of `package` that `start`'s sources import, directly or not: {path: prepare(source, path)}."""
     files, todo = {}, set().union(*(_our_modules(text, package) for text in start.values()))
-    never = instructor_only(project)
+    never = instructor_only()
     while todo:
         module = todo.pop()
         path = _module_path(module)
@@ -268,10 +262,10 @@ def build_files(project: Path, *, classroom: bool = False) -> dict[str, str]:
     no instructor-only file is in it. With `classroom`, also the GitHub Classroom workflow."""
     grader, exercises = grader_files(project), exercise_files(project)
     files = {**exercises, **grader, **reference_files(project, grader), **course_files(project, exercises),
-             **catalogue_files(project, instructor_only(project))}
+             **catalogue_files(project, instructor_only())}
     files.update(classroom_files(files) if classroom else {})
     check_imports(files)
-    found = find_answers(files, project) + [f"{path}: instructor only" for path in instructor_only(project)
+    found = find_answers(files, project) + [f"{path}: instructor only" for path in instructor_only()
                                              if path in files]
     if found:
         raise ReleaseError("refusing to write a release that contains answers:\n  " + "\n  ".join(found))

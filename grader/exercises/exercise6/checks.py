@@ -48,7 +48,7 @@ def _telling(cache) -> bool:
 def _draw_block(rng, n, c):
     """dout and a cache of the reference block on x (n, c, H, W), H != W; zero-mean values of comparable size."""
     h, w = _two(rng, 3, 6)
-    for _ in range(100):
+    for _attempt in range(100):
         x = rng.standard_normal((n, c, h, w))
         w1, w2 = rng.standard_normal((c, c, 3, 3)) * 0.5, rng.standard_normal((c, c, 3, 3)) * 0.5
         out, cache = block_forward(x, w1, rng.standard_normal(c) * 0.3, w2, rng.standard_normal(c) * 0.3)
@@ -93,7 +93,7 @@ def test_block_random(submission, rng):
 def _draw_stack(rng, layers, width, batch, fall=1e-3):
     """weights N(0, 1/D) and x N(0, 1) of a stack whose plain first norm is below `fall` times its last and whose
     residual first norm is at least a tenth of its last: the lesson shows."""
-    for _ in range(100):
+    for _attempt in range(100):
         weights = [rng.standard_normal((width, width)) / np.sqrt(width) for _ in range(layers)]
         x = rng.standard_normal((batch, width))
         plain, residual = stack_norms(weights, x, False), stack_norms(weights, x, True)

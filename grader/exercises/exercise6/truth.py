@@ -20,11 +20,10 @@ counts ResNets: the answers of this exercise) and an import statement would make
 
 from __future__ import annotations
 
-import importlib
-
 import numpy as np
 
 from grader.exercises.convolution import conv_db, conv_dw, conv_dx
+from grader.exercises.witness import optional
 from grader.grading.checking import GraderBug
 from grader.grading.compare import close_enough, witnesses_agree
 from grader.grading.memo import remembered
@@ -34,14 +33,6 @@ from reference.conv import conv2d_forward
 
 PARTS = ("dx", "w1", "b1", "w2", "b2")  # the block's gradients, in the order the checks compare them
 NORM_RTOL = 1e-6  # norms span 13 orders of magnitude: each is compared relative to itself
-
-
-def optional(module: str, name: str):
-    """The reference's `name` from `module`, or None where the module or the name is not shipped."""
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return None
 
 
 def conv3(x, w, b=None):
